@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * collect: fills a sink with socket records from one back end.
+ *
+ * COLLECT_AUTO tries netlink sock_diag first and falls back to /proc/net when
+ * netlink cannot be used; the result says which back end ran and why a
+ * fallback happened, so that the caller can print exactly one notice.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sock.h"
+
+struct filter;
+
+enum backend { BACKEND_AUTO, BACKEND_NETLINK, BACKEND_PROC, BACKEND_REPLAY };
+
+enum {
+	COLLECT_INET4 = 1u << 0,
+	COLLECT_INET6 = 1u << 1,
+};
+
+struct collect_req {
+	enum backend backend;
+	uint8_t families;          /* COLLECT_INET4 | COLLECT_INET6 */
+	uint32_t states;           /* bit (1 << SK_*) for each wanted state */
+	unsigned need;             /* enum need: NEED_INFO, NEED_MEM, NEED_CONG, NEED_SHUTDOWN */
+	const struct filter *kfilter; /* compiled to kernel bytecode when possible; may be NULL */
+	const char *proc_root;     /* default "/proc" */
+	const char *replay_path;   /* BACKEND_REPLAY: a file written by record */
+	const char *record_path;   /* netlink: save the raw dump here (NULL: don't) */
+	int netns_fd;              /* >= 0: open sockets inside this namespace */
+};
+
+struct collect_result {
+	enum backend used;       /* BACKEND_NETLINK, BACKEND_PROC or BACKEND_REPLAY */
+	int fallback_err;        /* < 0: netlink failed with this errno and proc was used */
+	const char *fallback_op; /* which netlink step failed ("socket", "bind", "dump", ...) */
+	bool inconsistent;       /* a dump was interrupted and could not be redone */
+	bool kernel_filtered;    /* the kernel applied bytecode */
+	unsigned restarts;       /* dumps redone after NLM_F_DUMP_INTR */
+	unsigned long malformed; /* /proc lines skipped as malformed */
+	unsigned long records;   /* records passed to the sink */
+};
+
+/* Returns 0 or a negative errno (the failing back end's; with BACKEND_AUTO,
+ * the /proc error if both failed). */
+int collect_run(const struct collect_req *req, sock_sink_fn sink, void *arg, struct collect_result *res);
+const char *backend_name(enum backend b); /* "netlink", "proc", "replay", "auto" */

@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: MIT
+/* stub: being written */
+
+extern int sockscope_stub_diag_parse;

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * diag_parse: one inet_diag netlink message -> one socket record.
+ * Pure and bounds-checked; used by the live collector, the replay back end and
+ * the fuzzer.  Tolerates tcp_info of any length and unknown attributes.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "sock.h"
+
+/* buf/len hold one netlink message (header included) of type
+ * SOCK_DIAG_BY_FAMILY.  On success fills rec and, if ext != NULL and any
+ * extension attribute was present, ext, setting *ret_has_ext.
+ * rec->ext is set to SOCK_NO_EXT.  Returns 0, -EBADMSG (malformed/truncated),
+ * or -ENOENT for a message that is not a socket we show (unknown state,
+ * family or protocol). */
+int diag_parse_msg(const void *buf, size_t len, struct sock_rec *rec, struct sock_ext *ext, int *ret_has_ext);

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * explain: `sockscope explain [STATE...]` and the legend under the table.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "obuf.h"
+
+/* Full explanation of each state in mask (bits 1 << SK_*), in display order,
+ * followed by the ASCII state machine with those states highlighted
+ * (highlight with ANSI bold/colour if color, else with markers). */
+void explain_render(struct obuf *o, uint32_t mask, bool color);
+/* The ASCII state machine alone. */
+void explain_diagram(struct obuf *o, uint32_t highlight, bool color);
+/* Legend under the table: one line per state with count > 0:
+ * state, count, meaning, side/role.  counts is indexed by state (1..11). */
+void explain_legend(struct obuf *o, const unsigned long counts[], bool color);

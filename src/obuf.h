@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * obuf: a small output buffer.  Renderers write into it; it flushes to a file
+ * descriptor in large writes, or grows in memory when fd < 0 (tests, TUI).
+ * Errors are sticky: after the first failure further writes are dropped and
+ * obuf_flush() returns the error (e.g. -EPIPE for a closed pipe).
+ */
+#pragma once
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct obuf {
+	char *buf;
+	size_t len, cap;
+	int fd;  /* < 0: memory buffer */
+	int err; /* first error, negative errno */
+};
+
+int obuf_init(struct obuf *o, int fd, size_t cap); /* -ENOMEM */
+void obuf_free(struct obuf *o);                    /* accepts a zeroed obuf */
+void obuf_put(struct obuf *o, const void *p, size_t n);
+void obuf_puts(struct obuf *o, const char *s);
+void obuf_putc(struct obuf *o, char c);
+void obuf_pad(struct obuf *o, char c, size_t n);
+void obuf_u64(struct obuf *o, uint64_t v);
+void obuf_i64(struct obuf *o, int64_t v);
+void obuf_printf(struct obuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void obuf_vprintf(struct obuf *o, const char *fmt, va_list ap);
+/* Writes out what is buffered (fd mode).  Returns 0 or the sticky error. */
+int obuf_flush(struct obuf *o);
+/* Memory mode: a NUL-terminated view of the contents (valid until next write). */
+const char *obuf_cstr(struct obuf *o);
+/* Size of a decimal u64 without writing it. */
+size_t u64_len(uint64_t v);
+/* Writes v in decimal to buf (no NUL), returns the length; buf >= 20 bytes. */
+size_t u64_fmt(char *buf, uint64_t v);

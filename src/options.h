@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * options: the one option table.  It drives getopt_long, --help, the
+ * machine-readable --list-options (used by the completion and man page sync
+ * check), and fills struct options.  Parsing never prints or exits: errors
+ * come back as a message for main() to print.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collect.h"
+#include "obuf.h"
+
+enum command {
+	CMD_LIST,    /* the default: a one-shot listing */
+	CMD_TOP,     /* sockscope top */
+	CMD_EXPLAIN, /* sockscope explain [STATE...] */
+	CMD_CHECK,   /* sockscope check */
+};
+
+enum format { FMT_TABLE, FMT_JSON, FMT_JSONL, FMT_CSV, FMT_PROM };
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+enum group_by { GROUP_NONE, GROUP_STATE, GROUP_PROCESS, GROUP_LOCAL_PORT, GROUP_REMOTE_HOST, GROUP_REMOTE };
+
+struct options {
+	enum command cmd;
+	enum format format;
+	enum color_mode color;
+	enum backend backend;
+	uint8_t families;     /* COLLECT_INET4 | COLLECT_INET6 */
+	bool listening;       /* -l */
+	bool all;             /* -a */
+	bool numeric;         /* -n */
+	bool no_header;       /* -H */
+	bool resolve;         /* -r */
+	bool processes;       /* -p */
+	bool extended;        /* -e */
+	bool timers;          /* -o */
+	bool info;            /* -i */
+	bool memory;          /* -m */
+	bool summary;         /* -s */
+	bool no_legend;       /* --no-legend */
+	bool events;          /* --events */
+	const char *proc_root;   /* --proc-root, default "/proc" */
+	const char *columns;     /* --columns=LIST, NULL: defaults */
+	const char *sort;        /* --sort=KEY[,KEY] */
+	enum group_by group;     /* --group-by */
+	const char *netns;       /* -N NAME / --net=PATH */
+	const char *record;      /* --record=FILE */
+	const char *replay;      /* --replay=FILE */
+	double interval;         /* -d SECONDS (top), --interval (check) */
+	double watch;            /* --watch=SECONDS, 0: off */
+	unsigned samples;        /* check --samples */
+	const char *thresholds[32]; /* check --threshold RULE=W:C, repeatable */
+	size_t nthresholds;
+	bool list_columns;       /* --list-columns */
+	bool list_options;       /* --list-options (for completions/docs) */
+	bool help;
+	bool version;
+	/* trailing arguments: the filter (or state names for explain) */
+	int argc;
+	char **argv;
+};
+
+/* Parses argv.  On error returns -EINVAL and writes a one-line message
+ * (without "sockscope: " and without newline) into err.  Does not print. */
+int options_parse(int argc, char **argv, struct options *opt, char *err, size_t errlen);
+/* --help text for the command in opt->cmd. */
+void options_help(struct obuf *o, enum command cmd);
+/* One line per option: "long\tshort\targ\tcommands\thelp" (see options.c). */
+void options_list(struct obuf *o);

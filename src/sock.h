@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sock: the socket record and the socket set.
+ *
+ * A struct sock_rec is a plain value describing one kernel socket, whatever
+ * collector produced it (netlink, /proc, replay).  It is deliberately general:
+ * the protocol and family fields leave room for UDP, UNIX, raw and MPTCP, and
+ * netns_id for inspecting many namespaces at once.  Optional bulky data
+ * (tcp_info, memory counters, congestion algorithm) lives in a struct sock_ext
+ * that collectors fill only when asked and that the set stores out of line.
+ *
+ * A struct sock_set is a growable array of records plus an array of
+ * extensions; records point at their extension by index.
+ */
+#pragma once
+
+#include <linux/tcp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Record flags. */
+enum {
+	SOCK_F_REQUEST = 1u << 0,        /* a request socket (kernel TCP_NEW_SYN_RECV) */
+	SOCK_F_BOUND_INACTIVE = 1u << 1, /* bound, never listened nor connected */
+	SOCK_F_SENDQ_UNKNOWN = 1u << 2,  /* Send-Q not known (LISTEN backlog from /proc) */
+	SOCK_F_COOKIE = 1u << 3,         /* cookie is valid */
+	SOCK_F_SHUTDOWN = 1u << 4,       /* shutdown field is valid */
+	SOCK_F_V6ONLY = 1u << 5,         /* IPV6_V6ONLY set (netlink only) */
+	SOCK_F_TIMER = 1u << 6,          /* timer/expiry/retransmits are valid */
+};
+
+/* Timer kinds, as numbered by both /proc/net/tcp and inet_diag. */
+enum sock_timer {
+	SOCK_TIMER_OFF = 0,
+	SOCK_TIMER_RETRANS = 1,
+	SOCK_TIMER_KEEPALIVE = 2,
+	SOCK_TIMER_TIMEWAIT = 3,
+	SOCK_TIMER_PERSIST = 4,
+	SOCK_TIMER_MAX
+};
+
+#define SOCK_NO_EXT UINT32_MAX
+
+struct sock_rec {
+	uint8_t laddr[16]; /* network order; IPv4 in the first 4 bytes */
+	uint8_t raddr[16];
+	uint64_t cookie;
+	uint64_t inode;            /* 0 when no inode (TIME-WAIT, request socks) */
+	uint32_t recv_q;
+	uint32_t send_q;           /* for LISTEN: the backlog */
+	uint32_t uid;
+	uint32_t ifindex;          /* bound device, 0 if none */
+	uint32_t timer_expires_ms; /* remaining time of the timer */
+	uint32_t netns_id;         /* index of the namespace (0: the one inspected) */
+	uint32_t ext;              /* index in sock_set.ext, or SOCK_NO_EXT */
+	uint16_t lport;            /* host order */
+	uint16_t rport;            /* host order */
+	uint8_t proto;             /* IPPROTO_TCP */
+	uint8_t family;            /* AF_INET or AF_INET6 */
+	uint8_t state;             /* enum sk_state (states.h), 1..11 */
+	uint8_t timer;             /* enum sock_timer */
+	uint8_t retransmits;
+	uint8_t shutdown;          /* bit 0: no more receptions, bit 1: no more sends */
+	uint8_t flags;             /* SOCK_F_* */
+};
+
+/* Memory counters (INET_DIAG_SKMEMINFO, SK_MEMINFO_* order). */
+struct sock_meminfo {
+	uint32_t rmem_alloc, rcvbuf, wmem_alloc, sndbuf, fwd_alloc, wmem_queued, optmem, backlog, drops;
+};
+
+/* Optional extension data of a record. */
+struct sock_ext {
+	struct tcp_info info;  /* the kernel's struct, zero-padded */
+	uint32_t info_len;     /* bytes the kernel sent (0: none); a field is valid
+				* iff offsetof + sizeof <= info_len */
+	struct sock_meminfo mem;
+	char cong[16];         /* congestion control algorithm, "" if unknown */
+	uint8_t has_mem;
+	uint8_t tos;
+};
+
+/* True if the tcp_info field FIELD is present in EXT. */
+#define SOCK_INFO_HAS(ext, field) \
+	((ext) != NULL && (ext)->info_len >= offsetof(struct tcp_info, field) + sizeof((ext)->info.field))
+
+/*
+ * A sink receives records one by one from a collector.  ext may be NULL.
+ * Both pointers are only valid during the call: copy what you keep.
+ * Returning a negative errno stops the collection with that error.
+ * rec == NULL means "the dump restarts" (an interrupted netlink dump): a sink
+ * that buffers must drop what it has and return 0; a sink that cannot must
+ * return -ESTALE, and the collector then goes on and flags the result.
+ */
+typedef int (*sock_sink_fn)(void *arg, const struct sock_rec *rec, const struct sock_ext *ext);
+
+struct sock_set {
+	struct sock_rec *v;
+	size_t n, cap;
+	struct sock_ext *ext;
+	size_t next, extcap;
+};
+
+void sock_set_init(struct sock_set *s);
+void sock_set_clear(struct sock_set *s); /* keep memory, drop contents */
+void sock_set_free(struct sock_set *s);  /* accepts a zeroed set */
+/* Copies rec (and ext, if non-NULL) into the set.  Returns 0 or -ENOMEM. */
+int sock_set_add(struct sock_set *s, const struct sock_rec *rec, const struct sock_ext *ext);
+/* A sock_sink_fn that appends to the struct sock_set passed as arg. */
+int sock_set_sink(void *arg, const struct sock_rec *rec, const struct sock_ext *ext);
+static inline const struct sock_ext *sock_set_ext(const struct sock_set *s, const struct sock_rec *r)
+{
+	return r->ext == SOCK_NO_EXT ? NULL : &s->ext[r->ext];
+}
+
+/* Formats an address without brackets ("10.0.0.1", "::1"); buf >= 46 bytes. */
+size_t sock_addr_str(int family, const uint8_t addr[16], char *buf, size_t len);
+bool sock_addr_is_any(int family, const uint8_t addr[16]);
