@@ -18,3 +18,6 @@ void explain_diagram(struct obuf *o, uint32_t highlight, bool color);
 /* Legend under the table: one line per state with count > 0:
  * state, count, meaning, side/role.  counts is indexed by state (1..11). */
 void explain_legend(struct obuf *o, const unsigned long counts[], bool color);
+
+/* ANSI colour sequence for a state in the table and legend ("" if none). */
+const char *state_color(int state);

@@ -1,1 +1,388 @@
-int main(void) { return 0; }
+// SPDX-License-Identifier: MIT
+/*
+ * main: options -> context -> run.  The only place that prints diagnostics
+ * and chooses the exit status: 0 ok, 1 runtime failure, 2 usage error
+ * (`check` uses 0-3, the monitoring-plugin convention).
+ */
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "columns.h"
+#include "explain.h"
+#include "needs.h"
+#include "options.h"
+#include "pipeline.h"
+#include "render.h"
+#include "sort.h"
+#include "states.h"
+#include "tui.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+static void usage_error(const char *msg)
+{
+	fprintf(stderr, "sockscope: %s (try 'sockscope --help')\n", msg);
+}
+
+static bool want_color(enum color_mode mode, int fd)
+{
+	const char *term = getenv("TERM");
+
+	if (mode != COLOR_AUTO)
+		return mode == COLOR_ALWAYS;
+	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
+		return false;
+	return isatty(fd) && term && strcmp(term, "dumb");
+}
+
+static void print_filter_error(const struct filter_error *fe)
+{
+	size_t len = strlen(fe->expr);
+	size_t pos = fe->pos < len ? fe->pos : len;
+	size_t tok = fe->len ? fe->len : 1;
+
+	fprintf(stderr, "sockscope: bad filter: %s\n", fe->msg);
+	fprintf(stderr, "  %s\n  %*s", fe->expr, (int)pos, "");
+	for (size_t i = 0; i < tok && i < 200; i++)
+		fputc('^', stderr);
+	fputc('\n', stderr);
+}
+
+static int run_explain(const struct options *opt)
+{
+	uint32_t mask = 0;
+	struct obuf o;
+	int err;
+
+	for (int i = 0; i < opt->argc; i++) {
+		int st = state_from_name(opt->argv[i]);
+
+		if (st < 0) {
+			fprintf(stderr, "sockscope: unknown state '%s'; valid states:", opt->argv[i]);
+			for (size_t j = 0; j < SK_STATE_MAX - 1; j++)
+				fprintf(stderr, " %s", state_name(state_display_order[j]));
+			fputc('\n', stderr);
+			return EXIT_USAGE;
+		}
+		mask |= 1u << st;
+	}
+	if (!mask)
+		mask = SK_ALL_STATES;
+	if (obuf_init(&o, STDOUT_FILENO, 0) < 0)
+		return EXIT_FAIL;
+	explain_render(&o, mask, want_color(opt->color, STDOUT_FILENO));
+	err = obuf_flush(&o);
+	obuf_free(&o);
+	if (err && err != -EPIPE) {
+		fprintf(stderr, "sockscope: write error: %s\n", strerror(-err));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* Chosen columns; CT_OBJECT columns expand to their members outside JSON. */
+static int pick_columns(const struct options *opt, const struct column **cols, size_t max, char *err,
+			size_t errlen)
+{
+	const struct column *tmp[COLUMNS_MAX];
+	size_t n = 0, all_n;
+	const struct column *all = columns_all(&all_n);
+	bool json = opt->format == FMT_JSON || opt->format == FMT_JSONL;
+	int got;
+
+	if (opt->columns) {
+		got = columns_parse(opt->columns, tmp, COLUMNS_MAX, err, errlen);
+		if (got < 0)
+			return got;
+	} else {
+		got = (int)columns_default(opt, tmp, COLUMNS_MAX);
+	}
+	for (int i = 0; i < got; i++) {
+		if (tmp[i]->type != CT_OBJECT || json) {
+			if (n < max)
+				cols[n++] = tmp[i];
+			continue;
+		}
+		for (size_t j = 0; j < all_n; j++) {
+			bool info = !strcmp(tmp[i]->name, "tcp_info");
+
+			if (all[j].group == (info ? CG_INFO : CG_MEM) && n < max)
+				cols[n++] = &all[j];
+		}
+	}
+	return (int)n;
+}
+
+/* Streaming: the document header is written at the first row (or at the
+ * end), when the back end that answered is known. */
+struct stream_ctx {
+	struct render *r;
+	const struct collect_result *res;
+	bool begun;
+};
+
+static int stream_begin(struct stream_ctx *sc)
+{
+	if (sc->begun)
+		return 0;
+	sc->begun = true;
+	sc->r->backend = backend_name(sc->res->used);
+	return render_begin(sc->r);
+}
+
+static int stream_sink(void *arg, const struct sock_rec *rec, const struct sock_ext *ext)
+{
+	struct stream_ctx *sc = arg;
+	int err;
+
+	if (!rec)
+		return sc->begun ? -ESTALE : 0; /* rows already written cannot be taken back */
+	err = stream_begin(sc);
+	if (!err)
+		err = render_row(sc->r, rec, ext);
+	return err ? err : sc->r->out->err;
+}
+
+static void notices(const struct options *opt, const struct pipeline *p, const struct collect_result *res)
+{
+	if (res->fallback_err)
+		fprintf(stderr, "sockscope: netlink sock_diag unavailable (%s: %s); reading /proc/net/tcp instead\n",
+			res->fallback_op ? res->fallback_op : "dump", strerror(-res->fallback_err));
+	if (res->malformed)
+		fprintf(stderr, "sockscope: %lu malformed line(s) in /proc/net/tcp*, ignoring\n", res->malformed);
+	if (res->inconsistent)
+		fprintf(stderr, "sockscope: the kernel interrupted the dump; the listing may be inconsistent\n");
+	if (p->owners && p->owner_stats.denied)
+		fprintf(stderr,
+			"sockscope: could not read the open files of %lu process(es) (run as root to see them); "
+			"their sockets show no owner\n",
+			p->owner_stats.denied);
+}
+
+static int print_summary(struct obuf *o, const struct render *r)
+{
+	unsigned long tot[2] = {0, 0};
+
+	obuf_printf(o, "%-12s %8s %8s %8s\n", "State", "Total", "IPv4", "IPv6");
+	for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
+		int st = state_display_order[i];
+		unsigned long a = r->counts[0][st], b = r->counts[1][st];
+
+		obuf_printf(o, "%-12s %8lu %8lu %8lu\n", state_name(st), a + b, a, b);
+		tot[0] += a;
+		tot[1] += b;
+	}
+	obuf_printf(o, "%-12s %8lu %8lu %8lu\n", "Total", tot[0] + tot[1], tot[0], tot[1]);
+	{
+		FILE *f = fopen("/proc/net/sockstat", "r");
+		char line[256];
+
+		if (f) {
+			obuf_putc(o, '\n');
+			while (fgets(line, sizeof(line), f))
+				if (!strncmp(line, "TCP:", 4) || !strncmp(line, "sockets:", 8))
+					obuf_puts(o, line);
+			fclose(f);
+		}
+	}
+	return o->err;
+}
+
+static int run_list(const struct options *opt)
+{
+	const struct column *cols[COLUMNS_MAX];
+	struct sort_key keys[SORT_KEYS_MAX];
+	struct filter_error fe;
+	struct pipeline p;
+	struct collect_result res = {0};
+	struct col_ctx cc;
+	struct render r = {0};
+	struct sock_set set;
+	struct obuf out;
+	char err_msg[256], host[256] = "";
+	int ncols, nkeys = 0, err;
+	unsigned need;
+	bool streaming;
+	int rc = EXIT_OK;
+
+	ncols = pick_columns(opt, cols, COLUMNS_MAX, err_msg, sizeof(err_msg));
+	if (ncols < 0) {
+		usage_error(err_msg);
+		return EXIT_USAGE;
+	}
+	if (opt->sort) {
+		nkeys = sort_parse(opt->sort, keys, SORT_KEYS_MAX, err_msg, sizeof(err_msg));
+		if (nkeys < 0) {
+			usage_error(err_msg);
+			return EXIT_USAGE;
+		}
+	}
+	if (opt->group != GROUP_NONE && opt->format == FMT_PROM) {
+		usage_error("--group-by does not apply to --format=prom");
+		return EXIT_USAGE;
+	}
+	need = columns_needs(cols, (size_t)ncols);
+	if (opt->format == FMT_PROM && opt->processes)
+		need |= NEED_OWNERS;
+	if (opt->group == GROUP_PROCESS)
+		need |= NEED_OWNERS;
+	for (int i = 0; i < nkeys; i++)
+		need |= keys[i].col->need;
+	err = pipeline_init(&p, opt, need, &fe);
+	if (err == -EINVAL && fe.msg[0]) {
+		print_filter_error(&fe);
+		return EXIT_USAGE;
+	}
+	if (err) {
+		if (opt->netns)
+			fprintf(stderr, "sockscope: cannot open network namespace '%s': %s\n", opt->netns,
+				strerror(-err));
+		else
+			fprintf(stderr, "sockscope: %s\n", strerror(-err));
+		return EXIT_FAIL;
+	}
+	if (obuf_init(&out, STDOUT_FILENO, 1 << 16) < 0) {
+		pipeline_fini(&p);
+		fprintf(stderr, "sockscope: out of memory\n");
+		return EXIT_FAIL;
+	}
+	sock_set_init(&set);
+	pipeline_col_ctx(&p, &cc);
+	gethostname(host, sizeof(host) - 1);
+	r.fmt = opt->format;
+	r.out = &out;
+	r.cols = cols;
+	r.ncols = (size_t)ncols;
+	r.cc = &cc;
+	r.header = !opt->no_header;
+	r.legend = !opt->no_legend && !opt->no_header;
+	r.color = opt->format == FMT_TABLE && want_color(opt->color, STDOUT_FILENO);
+	r.owners = opt->processes;
+	r.host = host;
+	clock_gettime(CLOCK_REALTIME, &r.now);
+
+	streaming = render_streams(opt->format) && !nkeys && opt->group == GROUP_NONE && !opt->summary;
+	if (streaming) {
+		struct stream_ctx sc = {.r = &r, .res = &res};
+
+		err = pipeline_owners(&p);
+		cc.owners = p.owners;
+		if (!err)
+			err = pipeline_stream(&p, stream_sink, &sc, &res);
+		if (!err)
+			err = stream_begin(&sc);
+		if (!err)
+			err = render_end(&r);
+	} else {
+		err = pipeline_snapshot(&p, &set, &res);
+		cc.owners = p.owners;
+		r.backend = backend_name(res.used);
+		if (!err && opt->summary) {
+			for (size_t i = 0; i < set.n; i++)
+				r.counts[set.v[i].family == AF_INET6][set.v[i].state]++;
+			err = print_summary(&out, &r);
+		} else if (!err && opt->group != GROUP_NONE) {
+			struct group_result g;
+
+			err = group_build(&set, opt->group, &cc, &g);
+			if (!err) {
+				err = group_render(&g, opt->group, opt->format, !opt->no_header,
+						   want_color(opt->color, STDOUT_FILENO), &out);
+				group_free(&g);
+			}
+		} else if (!err) {
+			uint32_t *idx = NULL;
+
+			if (nkeys) {
+				idx = malloc((set.n ? set.n : 1) * sizeof(*idx));
+				if (!idx)
+					err = -ENOMEM;
+				for (size_t i = 0; idx && i < set.n; i++)
+					idx[i] = (uint32_t)i;
+				if (!err)
+					err = sort_apply(&set, idx, set.n, keys, (size_t)nkeys, &cc);
+			}
+			if (!err)
+				err = render_set(&r, &set, idx, set.n);
+			free(idx);
+		}
+	}
+	if (!err)
+		err = obuf_flush(&out);
+	else
+		obuf_flush(&out);
+	notices(opt, &p, &res);
+	if (err == -EPIPE) {
+		rc = EXIT_OK; /* `sockscope | head` */
+	} else if (err) {
+		if (res.used == BACKEND_NETLINK && res.fallback_op && opt->backend == BACKEND_NETLINK)
+			fprintf(stderr, "sockscope: netlink sock_diag failed (%s: %s)\n", res.fallback_op,
+				strerror(-err));
+		else if (res.used == BACKEND_PROC)
+			fprintf(stderr, "sockscope: cannot read %s/net/tcp: %s\n", opt->proc_root ? opt->proc_root : "/proc",
+				strerror(-err));
+		else
+			fprintf(stderr, "sockscope: %s\n", strerror(-err));
+		rc = EXIT_FAIL;
+	}
+	render_free(&r);
+	sock_set_free(&set);
+	obuf_free(&out);
+	pipeline_fini(&p);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	char err[256];
+	struct obuf o;
+	int rc;
+
+	setlocale(LC_CTYPE, "");
+	signal(SIGPIPE, SIG_IGN);
+	if (options_parse(argc, argv, &opt, err, sizeof(err)) < 0) {
+		usage_error(err);
+		return EXIT_USAGE;
+	}
+	if (opt.help || opt.version || opt.list_options || opt.list_columns) {
+		if (obuf_init(&o, STDOUT_FILENO, 0) < 0)
+			return EXIT_FAIL;
+		if (opt.help)
+			options_help(&o, opt.cmd);
+		else if (opt.version)
+			obuf_puts(&o, "sockscope " SOCKSCOPE_VERSION "\n");
+		else if (opt.list_options)
+			options_list(&o);
+		else
+			columns_list(&o);
+		rc = obuf_flush(&o);
+		obuf_free(&o);
+		return rc && rc != -EPIPE ? EXIT_FAIL : EXIT_OK;
+	}
+	switch (opt.cmd) {
+	case CMD_EXPLAIN:
+		return run_explain(&opt);
+	case CMD_TOP:
+		rc = tui_run(&opt, err, sizeof(err));
+		if (rc < 0) {
+			fprintf(stderr, "sockscope: %s\n", err);
+			return rc == -ENOTTY || rc == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+		}
+		return EXIT_OK;
+	case CMD_CHECK:
+		fprintf(stderr, "sockscope: check: not available yet\n");
+		return 3;
+	case CMD_LIST:
+		break;
+	}
+	return run_list(&opt);
+}

@@ -1,4 +1,168 @@
 // SPDX-License-Identifier: MIT
-/* stub: being written */
+/*
+ * render_json: JSON (one document, streamed: constant memory) and JSON Lines
+ * (one socket object per line).  Numbers are numbers, unknown values null,
+ * owners an array of objects, tcp_info and memory nested objects; every
+ * string is escaped to valid UTF-8.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 
-extern int sockscope_stub_render_json;
+#include "procmap.h"
+#include "render.h"
+#include "strutil.h"
+
+#define JSON_SCHEMA 1
+
+static void json_float(struct obuf *o, double f)
+{
+	struct col_val v = {.kind = CV_FLOAT, .f = f};
+
+	col_val_text(&v, o, false);
+}
+
+static void json_value(struct render *r, const struct col_val *v, const struct sock_rec *rec,
+		       const struct sock_ext *ext);
+
+static void json_group(struct render *r, enum col_group g, const struct sock_rec *rec, const struct sock_ext *ext)
+{
+	struct obuf *o = r->out;
+	size_t n;
+	const struct column *all = columns_all(&n);
+	bool first = true;
+
+	obuf_putc(o, '{');
+	for (size_t i = 0; i < n; i++) {
+		struct col_val v;
+
+		if (all[i].group != g)
+			continue;
+		column_get(&all[i], r->cc, rec, ext, &v);
+		if (!first)
+			obuf_putc(o, ',');
+		first = false;
+		str_escape_json(o, all[i].name, strlen(all[i].name));
+		obuf_putc(o, ':');
+		json_value(r, &v, rec, ext);
+	}
+	obuf_putc(o, '}');
+}
+
+static void json_value(struct render *r, const struct col_val *v, const struct sock_rec *rec,
+		       const struct sock_ext *ext)
+{
+	struct obuf *o = r->out;
+
+	switch (v->kind) {
+	case CV_NULL:
+		obuf_put(o, "null", 4);
+		break;
+	case CV_UINT:
+		obuf_u64(o, v->u);
+		break;
+	case CV_FLOAT:
+		json_float(o, v->f);
+		break;
+	case CV_STR:
+		str_escape_json(o, v->str.s, v->str.n);
+		break;
+	case CV_PROCS:
+		obuf_putc(o, '[');
+		for (size_t i = 0; i < v->procs.n; i++) {
+			const struct sock_owner *ow = &v->procs.v[i];
+
+			if (i)
+				obuf_putc(o, ',');
+			obuf_puts(o, "{\"pid\":");
+			obuf_i64(o, ow->pid);
+			obuf_puts(o, ",\"comm\":");
+			str_escape_json(o, ow->comm, strlen(ow->comm));
+			obuf_puts(o, ",\"fd\":");
+			obuf_i64(o, ow->fd);
+			obuf_putc(o, '}');
+		}
+		obuf_putc(o, ']');
+		break;
+	case CV_OBJECT:
+		json_group(r, v->group, rec, ext);
+		break;
+	}
+}
+
+void render_json_time(struct obuf *o, const struct timespec *ts)
+{
+	struct tm tm;
+	char buf[40];
+	time_t t = ts->tv_sec;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	str_escape_json(o, buf, strlen(buf));
+}
+
+int render_json_begin(struct render *r)
+{
+	struct obuf *o = r->out;
+
+	if (r->fmt == FMT_JSONL)
+		return 0;
+	obuf_puts(o, "{\"sockscope\":{\"version\":\"" SOCKSCOPE_VERSION "\",\"schema\":");
+	obuf_u64(o, JSON_SCHEMA);
+	obuf_puts(o, "},\"host\":");
+	str_escape_json(o, r->host ? r->host : "", r->host ? strlen(r->host) : 0);
+	obuf_puts(o, ",\"time\":");
+	render_json_time(o, &r->now);
+	obuf_puts(o, ",\"backend\":");
+	str_escape_json(o, r->backend ? r->backend : "", r->backend ? strlen(r->backend) : 0);
+	obuf_puts(o, ",\"sockets\":[");
+	return 0;
+}
+
+int render_json_row(struct render *r, const struct sock_rec *rec, const struct sock_ext *ext)
+{
+	struct obuf *o = r->out;
+
+	if (r->fmt == FMT_JSON)
+		obuf_puts(o, r->rows > 1 ? ",\n" : "\n");
+	obuf_putc(o, '{');
+	for (size_t i = 0; i < r->ncols; i++) {
+		const struct column *c = r->cols[i];
+		struct col_val v;
+
+		column_get(c, r->cc, rec, ext, &v);
+		if (i)
+			obuf_putc(o, ',');
+		obuf_putc(o, '"');
+		obuf_puts(o, c->name); /* column names are plain ASCII */
+		obuf_put(o, "\":", 2);
+		json_value(r, &v, rec, ext);
+	}
+	obuf_putc(o, '}');
+	if (r->fmt == FMT_JSONL)
+		obuf_putc(o, '\n');
+	return 0;
+}
+
+int render_json_end(struct render *r)
+{
+	struct obuf *o = r->out;
+	unsigned long fam[2] = {0, 0};
+
+	if (r->fmt == FMT_JSONL)
+		return 0;
+	obuf_puts(o, r->rows ? "\n],\"summary\":{\"total\":" : "],\"summary\":{\"total\":");
+	obuf_u64(o, r->rows);
+	obuf_puts(o, ",\"states\":{");
+	for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
+		int st = state_display_order[i];
+
+		if (i)
+			obuf_putc(o, ',');
+		obuf_printf(o, "\"%s\":%lu", state_name(st), r->counts[0][st] + r->counts[1][st]);
+		fam[0] += r->counts[0][st];
+		fam[1] += r->counts[1][st];
+	}
+	obuf_printf(o, "},\"families\":{\"inet\":%lu,\"inet6\":%lu}}}\n", fam[0], fam[1]);
+	return 0;
+}

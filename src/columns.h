@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * columns: the one column table.  Each column has a stable snake_case name
+ * (the JSON key and CSV header), a table header, a type, a description, the
+ * costly data it needs (enum need) and a getter that turns a record into a
+ * typed value.  Every renderer, --columns, --sort, --list-columns, the man
+ * page and the completions speak these names.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obuf.h"
+#include "sock.h"
+
+struct procmap;
+struct names;
+struct sock_owner;
+
+enum col_type {
+	CT_STR,    /* string */
+	CT_UINT,   /* unsigned integer */
+	CT_FLOAT,  /* floating point (milliseconds, rates) */
+	CT_PROCS,  /* list of owners */
+	CT_OBJECT, /* nested object of the columns of a group (json); flattened elsewhere */
+};
+
+enum col_group { CG_NONE, CG_INFO, CG_MEM };
+
+enum {
+	COLF_RIGHT = 1u << 0,  /* right-aligned in the table */
+	COLF_TABLE = 1u << 1,  /* table-only presentation column (local, peer, process) */
+};
+
+enum col_val_kind { CV_NULL, CV_UINT, CV_FLOAT, CV_STR, CV_PROCS, CV_OBJECT };
+
+struct col_val {
+	enum col_val_kind kind;
+	union {
+		uint64_t u;
+		double f;
+		struct {
+			const char *s; /* not necessarily NUL-terminated */
+			size_t n;
+		} str;
+		struct {
+			const struct sock_owner *v;
+			size_t n;
+		} procs;
+		enum col_group group; /* CV_OBJECT: render the columns of this group */
+	};
+};
+
+/* Per-connection rates, computed by the live view between two snapshots. */
+struct sock_rate {
+	double tx_bps, rx_bps;
+};
+
+/* What getters may look at besides the record. */
+struct col_ctx {
+	const struct procmap *owners; /* NULL unless NEED_OWNERS */
+	struct names *names;          /* NULL: print numbers */
+	bool resolve_hosts;           /* -r */
+	bool resolve_services;        /* !-n */
+	const struct sock_rate *rate; /* live view only, per row; NULL otherwise */
+	char scratch[320];            /* getters format strings here */
+};
+
+struct column {
+	const char *name;   /* "local_port" */
+	const char *header; /* "Local Port" */
+	enum col_type type;
+	enum col_group group;
+	unsigned flags;     /* COLF_* */
+	unsigned need;      /* enum need */
+	const char *desc;
+	void (*get)(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v);
+};
+
+/* The whole table, in --list-columns order. */
+const struct column *columns_all(size_t *ret_n);
+/* NULL if unknown; case-insensitive, '-' and '_' equivalent. */
+const struct column *column_find(const char *name);
+/* Parses "a,b,c" into up to max columns.  Returns the count, or -EINVAL with
+ * a message in err ("unknown column 'x' (see --list-columns)"). */
+int columns_parse(const char *list, const struct column **out, size_t max, char *err, size_t errlen);
+/* Union of the needs of cols. */
+unsigned columns_needs(const struct column *const *cols, size_t n);
+/* --list-columns: "name<TAB>type<TAB>description" per line. */
+void columns_list(struct obuf *o);
+/* "string", "integer", "number", "array", "object" */
+const char *col_type_name(enum col_type t);
+/* Evaluates column c for a record. */
+static inline void column_get(const struct column *c, struct col_ctx *cc, const struct sock_rec *r,
+			      const struct sock_ext *e, struct col_val *v)
+{
+	c->get(cc, r, e, v);
+}
+/* Compares two values of the same column (NULLs first).  <0, 0, >0. */
+int col_val_cmp(const struct col_val *a, const struct col_val *b);
+/* Formats a value as plain text (table/csv/TUI): numbers in decimal, floats
+ * with up to 3 decimals, NULL as "-" (or "" if null_empty), owners as
+ * "comm(pid=N,fd=N),...".  The text is raw bytes: callers escape. */
+void col_val_text(const struct col_val *v, struct obuf *o, bool null_empty);
+
+struct options;
+/* The default columns for opt's format and detail flags (-p -e -o -i -m).
+ * Returns the count (<= max). */
+size_t columns_default(const struct options *opt, const struct column **out, size_t max);
+#define COLUMNS_MAX 96

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pipeline: one run's context and the collect -> filter -> enrich steps the
+ * listing, the live view and `check` share.
+ */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "names.h"
+#include "needs.h"
+#include "procmap.h"
+#include "states.h"
+
+static void set_request(struct pipeline *p)
+{
+	const struct options *opt = p->opt;
+	struct collect_req *req = &p->req;
+	uint32_t states = filter_states(p->filter);
+
+	if (opt->listening)
+		states &= 1u << SK_LISTEN;
+	memset(req, 0, sizeof(*req));
+	req->backend = opt->replay ? BACKEND_REPLAY : opt->backend;
+	req->families = opt->families ? opt->families : (COLLECT_INET4 | COLLECT_INET6);
+	req->states = states;
+	req->need = p->need;
+	req->kfilter = filter_is_trivial(p->filter) ? NULL : p->filter;
+	req->proc_root = opt->proc_root ? opt->proc_root : "/proc";
+	req->replay_path = opt->replay;
+	req->record_path = opt->record;
+	req->netns_fd = p->netns_fd;
+}
+
+static int open_netns(const char *name)
+{
+	char path[4096];
+	int fd;
+
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int pipeline_init(struct pipeline *p, const struct options *opt, unsigned need, struct filter_error *ferr)
+{
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->opt = opt;
+	p->netns_fd = -1;
+	err = filter_parse(opt->argc, opt->argv, &p->filter, ferr);
+	if (err)
+		return err;
+	p->need = need | filter_needs(p->filter);
+	if (opt->numeric)
+		p->need &= ~(unsigned)NEED_NAMES;
+	if (opt->netns) {
+		p->netns_fd = open_netns(opt->netns);
+		if (p->netns_fd < 0) {
+			err = p->netns_fd;
+			p->netns_fd = -1;
+			pipeline_fini(p);
+			return err;
+		}
+	}
+	if ((p->need & (NEED_NAMES | NEED_USER)) || opt->resolve) {
+		err = names_new(0, &p->names);
+		if (err) {
+			pipeline_fini(p);
+			return err;
+		}
+	}
+	set_request(p);
+	return 0;
+}
+
+int pipeline_set_filter(struct pipeline *p, const char *expr, struct filter_error *ferr)
+{
+	struct filter *f;
+	int err = filter_parse_str(expr, &f, ferr);
+
+	if (err)
+		return err;
+	filter_free(p->filter);
+	p->filter = f;
+	p->need |= filter_needs(f);
+	set_request(p);
+	return 0;
+}
+
+void pipeline_add_need(struct pipeline *p, unsigned need)
+{
+	p->need |= need;
+	set_request(p);
+}
+
+int pipeline_owners(struct pipeline *p)
+{
+	if (!(p->need & NEED_OWNERS))
+		return 0;
+	memset(&p->owner_stats, 0, sizeof(p->owner_stats));
+	if (p->owners)
+		return procmap_refresh(p->owners, &p->owner_stats);
+	return procmap_build(p->opt->proc_root && p->opt->backend == BACKEND_PROC ? p->opt->proc_root : "/proc",
+			     &p->owners, &p->owner_stats);
+}
+
+struct filter_sink {
+	struct pipeline *p;
+	struct filter_env env;
+	sock_sink_fn sink;
+	void *arg;
+};
+
+static int filter_sink(void *arg, const struct sock_rec *rec, const struct sock_ext *ext)
+{
+	struct filter_sink *fs = arg;
+
+	if (!rec) {
+		fs->p->seen = 0;
+		return fs->sink(fs->arg, NULL, NULL);
+	}
+	fs->p->seen++;
+	if (!filter_match(fs->p->filter, rec, &fs->env))
+		return 0;
+	return fs->sink(fs->arg, rec, ext);
+}
+
+int pipeline_stream(struct pipeline *p, sock_sink_fn sink, void *arg, struct collect_result *res)
+{
+	struct filter_sink fs = {.p = p, .sink = sink, .arg = arg};
+
+	fs.env.owners = p->owners;
+	p->seen = 0;
+	return collect_run(&p->req, filter_sink, &fs, res);
+}
+
+int pipeline_snapshot(struct pipeline *p, struct sock_set *set, struct collect_result *res)
+{
+	int err = pipeline_owners(p);
+
+	if (err)
+		return err;
+	sock_set_clear(set);
+	return pipeline_stream(p, sock_set_sink, set, res);
+}
+
+void pipeline_col_ctx(struct pipeline *p, struct col_ctx *cc)
+{
+	memset(cc, 0, sizeof(*cc));
+	cc->owners = p->owners;
+	cc->names = p->names;
+	cc->resolve_hosts = p->opt->resolve;
+	cc->resolve_services = !p->opt->numeric;
+}
+
+void pipeline_fini(struct pipeline *p)
+{
+	if (!p)
+		return;
+	filter_free(p->filter);
+	procmap_free(p->owners);
+	names_free(p->names);
+	if (p->netns_fd >= 0)
+		close(p->netns_fd);
+	memset(p, 0, sizeof(*p));
+	p->netns_fd = -1;
+}

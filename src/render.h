@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * render: turns records into output.  One interface, one module per format
+ * (table, json/jsonl, csv, prom).  Streaming formats get rows one by one;
+ * the table needs the whole set to align columns.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "columns.h"
+#include "obuf.h"
+#include "options.h"
+#include "sock.h"
+#include "states.h"
+
+struct render {
+	enum format fmt;
+	struct obuf *out;
+	const struct column **cols;
+	size_t ncols;
+	struct col_ctx *cc;
+	bool header;     /* table/csv header line */
+	bool legend;     /* table: the state legend */
+	bool color;      /* table: ANSI colours */
+	bool owners;     /* -p was asked (prom: per-process series) */
+	const char *backend; /* "netlink", "proc", "replay" */
+	const char *host;
+	struct timespec now;
+	/* accumulated while rendering */
+	unsigned long counts[2][SK_STATE_MAX]; /* [0] inet, [1] inet6 */
+	unsigned long rows;
+	struct obuf tmp; /* scratch text, memory mode */
+	void *priv;      /* the format's own state */
+};
+
+/* Streaming interface: begin, row..., end.  Return 0 or -errno (the obuf's
+ * sticky error surfaces at end). */
+int render_begin(struct render *r);
+int render_row(struct render *r, const struct sock_rec *rec, const struct sock_ext *ext);
+int render_end(struct render *r);
+/* Whole-set interface: renders set in the order given by idx (n entries). */
+int render_set(struct render *r, const struct sock_set *set, const uint32_t *idx, size_t n);
+/* True if fmt can stream (no alignment pass needed). */
+bool render_streams(enum format fmt);
+
+/* Per-format hooks (render_*.c). */
+int render_table_set(struct render *r, const struct sock_set *set, const uint32_t *idx, size_t n);
+int render_json_begin(struct render *r);
+int render_json_row(struct render *r, const struct sock_rec *rec, const struct sock_ext *ext);
+int render_json_end(struct render *r);
+int render_csv_begin(struct render *r);
+int render_csv_row(struct render *r, const struct sock_rec *rec, const struct sock_ext *ext);
+int render_prom_row(struct render *r, const struct sock_rec *rec, const struct sock_ext *ext);
+int render_prom_end(struct render *r);
+void render_free(struct render *r);
+/* Writes ts as a JSON RFC 3339 UTC string literal. */
+void render_json_time(struct obuf *o, const struct timespec *ts);
