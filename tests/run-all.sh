@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The whole test suite, as README.md gives it and CI runs it:
+#  1. a warnings-as-errors build and `meson test` (unit, fuzz corpora, golden,
+#     integration; namespace tests need root and skip with 77 elsewhere);
+#  2. the same suite built with ASan+UBSan;
+#  3. the unit tests under valgrind;
+#  4. each libFuzzer target for FUZZ_SECONDS (default 60) when clang is there.
+# It ends with one line "tests: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+fuzz_seconds=${FUZZ_SECONDS:-60}
+passed=0 failed=0 skipped=0
+failures=()
+
+tally() { # $1: meson build dir, $2: label
+	local log="$1/meson-logs/testlog.json"
+	[ -f "$log" ] || { failed=$((failed + 1)); failures+=("$2: no test log"); return; }
+	local ok fail skip
+	ok=$(grep -c '"result": "OK"' "$log" || true)
+	fail=$(grep -cE '"result": "(FAIL|ERROR|TIMEOUT|UNEXPECTEDPASS)"' "$log" || true)
+	skip=$(grep -c '"result": "SKIP"' "$log" || true)
+	passed=$((passed + ok)) failed=$((failed + fail)) skipped=$((skipped + skip))
+	((fail == 0)) || failures+=("$2: $fail failed")
+}
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "build with -Dwerror=true and run meson test"
+rm -rf build-ci
+if meson setup build-ci -Dwerror=true >/dev/null && meson compile -C build-ci; then
+	meson test -C build-ci --print-errorlogs --num-processes 2
+	tally build-ci "werror"
+else
+	failed=$((failed + 1)); failures+=("werror build")
+fi
+
+step "build with ASan+UBSan and run meson test"
+rm -rf build-asan
+if meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null &&
+	meson compile -C build-asan; then
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		meson test -C build-asan --print-errorlogs --num-processes 2
+	tally build-asan "asan+ubsan"
+else
+	failed=$((failed + 1)); failures+=("asan build")
+fi
+
+step "unit tests under valgrind"
+if command -v valgrind >/dev/null; then
+	meson test -C build-ci --suite unit --suite fuzz --print-errorlogs \
+		--wrapper 'valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --quiet' \
+		--logbase valgrind
+	log=build-ci/meson-logs/valgrind.json
+	if [ -f "$log" ]; then
+		vok=$(grep -c '"result": "OK"' "$log" || true)
+		vfail=$(grep -cE '"result": "(FAIL|ERROR|TIMEOUT)"' "$log" || true)
+		passed=$((passed + vok)) failed=$((failed + vfail))
+		((vfail == 0)) || failures+=("valgrind: $vfail failed")
+	fi
+else
+	echo "valgrind not installed: skipped"
+fi
+
+step "libFuzzer targets, ${fuzz_seconds}s each"
+if command -v clang >/dev/null && ((fuzz_seconds > 0)); then
+	rm -rf build-fuzz
+	if CC=clang meson setup build-fuzz -Db_lundef=false >/dev/null && meson compile -C build-fuzz >/dev/null; then
+		for f in build-fuzz/tests/fuzz/fuzz-*; do
+			[ -x "$f" ] || continue
+			name=${f##*/fuzz-}
+			work=$(mktemp -d)
+			cp -r "$root/tests/fuzz/corpus/$name/." "$work/"
+			if "$f" -max_total_time="$fuzz_seconds" -print_final_stats=1 -artifact_prefix="$root/tests/fuzz/crash-$name-" \
+				"$work" >"$work.log" 2>&1; then
+				execs=$(grep -m1 'stat::number_of_executed_units' "$work.log" | awk '{print $2}')
+				echo "fuzz-$name: ${execs:-?} executions, no crash"
+				passed=$((passed + 1))
+			else
+				echo "fuzz-$name: FAILED"; tail -n 30 "$work.log"
+				failed=$((failed + 1)); failures+=("fuzz-$name")
+			fi
+			rm -rf "$work" "$work.log"
+		done
+	else
+		failed=$((failed + 1)); failures+=("fuzz build")
+	fi
+else
+	echo "clang not installed or FUZZ_SECONDS=0: skipped"
+fi
+
+echo
+for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+((failed == 0))
