@@ -5,7 +5,9 @@
  * (`check` uses 0-3, the monitoring-plugin convention).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 
 #include "collect.h"
 #include "columns.h"
+#include "diagnose.h"
 #include "explain.h"
 #include "needs.h"
 #include "options.h"
@@ -196,6 +199,86 @@ static int print_summary(struct obuf *o, const struct render *r)
 	return o->err;
 }
 
+/* `sockscope check`: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
+static int run_check(const struct options *opt)
+{
+	struct sock_set sets[16];
+	struct sock_set *ptr[16];
+	struct kernel_facts before, after;
+	struct collect_result res = {0};
+	struct filter_error fe;
+	struct diag_ctx d;
+	struct pipeline p;
+	struct obuf out;
+	char msg[256];
+	unsigned n = opt->samples ? opt->samples : 1;
+	int err = 0, rc;
+
+	diag_init(&d);
+	if (n > 16) {
+		fprintf(stderr, "sockscope: check: at most 16 samples\n");
+		return SEV_UNKNOWN;
+	}
+	d.samples = n;
+	d.interval = opt->interval > 0 ? opt->interval : 1;
+	for (size_t i = 0; i < opt->nthresholds; i++) {
+		if (diag_set_threshold(&d, opt->thresholds[i], msg, sizeof(msg)) < 0) {
+			fprintf(stderr, "sockscope: check: %s\n", msg);
+			return SEV_UNKNOWN;
+		}
+	}
+	err = pipeline_init(&p, opt, NEED_OWNERS, &fe);
+	if (err) {
+		if (err == -EINVAL && fe.msg[0])
+			print_filter_error(&fe);
+		else
+			fprintf(stderr, "sockscope: check: %s\n", strerror(-err));
+		return SEV_UNKNOWN;
+	}
+	/* kernel counters and limits are per namespace: read them from inside */
+	if (p.netns_fd >= 0 && setns(p.netns_fd, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "sockscope: check: cannot enter the namespace: %s\n", strerror(errno));
+		pipeline_fini(&p);
+		return SEV_UNKNOWN;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		sock_set_init(&sets[i]);
+		ptr[i] = &sets[i];
+	}
+	diag_read_facts("/proc", &before);
+	for (unsigned i = 0; i < n && !err; i++) {
+		if (i) {
+			struct timespec ts = {(time_t)d.interval, (long)((d.interval - (double)(time_t)d.interval) * 1e9)};
+
+			nanosleep(&ts, NULL);
+		}
+		err = pipeline_snapshot(&p, &sets[i], &res);
+	}
+	diag_read_facts("/proc", &after);
+	if (!err) {
+		d.owners_denied = p.owner_stats.denied;
+		err = diag_run(&d, ptr, n, p.owners, &before, &after);
+	}
+	if (err) {
+		fprintf(stderr, "sockscope: check: cannot read the socket tables: %s\n", strerror(-err));
+		rc = SEV_UNKNOWN;
+	} else if (obuf_init(&out, STDOUT_FILENO, 0) == 0) {
+		if (res.fallback_err)
+			notices(opt, &p, &res);
+		diag_render(&d, opt->format, want_color(opt->color, STDOUT_FILENO), &out);
+		obuf_flush(&out);
+		obuf_free(&out);
+		rc = (int)d.worst;
+	} else {
+		rc = SEV_UNKNOWN;
+	}
+	for (unsigned i = 0; i < n; i++)
+		sock_set_free(&sets[i]);
+	diag_free(&d);
+	pipeline_fini(&p);
+	return rc;
+}
+
 static int run_list(const struct options *opt)
 {
 	const struct column *cols[COLUMNS_MAX];
@@ -351,7 +434,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (options_parse(argc, argv, &opt, err, sizeof(err)) < 0) {
 		usage_error(err);
-		return EXIT_USAGE;
+		/* monitoring plugins report usage errors as UNKNOWN */
+		return opt.cmd == CMD_CHECK ? SEV_UNKNOWN : EXIT_USAGE;
 	}
 	if (opt.help || opt.version || opt.list_options || opt.list_columns) {
 		if (obuf_init(&o, STDOUT_FILENO, 0) < 0)
@@ -379,8 +463,7 @@ int main(int argc, char **argv)
 		}
 		return EXIT_OK;
 	case CMD_CHECK:
-		fprintf(stderr, "sockscope: check: not available yet\n");
-		return 3;
+		return run_check(&opt);
 	case CMD_LIST:
 		break;
 	}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * diagnose: the rules behind `sockscope check`.  Each rule looks at one or
+ * more samples of the socket set (and at the kernel's counters and limits)
+ * and produces findings with a severity, evidence, an explanation and a next
+ * step.  Exit statuses follow the monitoring-plugin convention.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obuf.h"
+#include "options.h"
+#include "procmap.h"
+#include "sock.h"
+
+enum severity { SEV_OK = 0, SEV_WARNING = 1, SEV_CRITICAL = 2, SEV_UNKNOWN = 3 };
+
+enum rule_id { RULE_CLOSE_WAIT, RULE_ACCEPT_QUEUE, RULE_SYN_RECV, RULE_TIME_WAIT, RULE_ORPHANS, RULE_STUCK_DATA,
+	       RULE_MAX };
+
+struct threshold {
+	double warn, crit;
+};
+
+/* Kernel counters and limits read around the samples (-1 when unknown). */
+struct kernel_facts {
+	long long listen_overflows, listen_drops; /* TcpExt, cumulative */
+	long long orphans, tw_sockstat;           /* /proc/net/sockstat */
+	long long max_orphans, max_tw_buckets, max_syn_backlog, syncookies, fin_timeout;
+	long long port_lo, port_hi;               /* ip_local_port_range */
+};
+
+struct finding {
+	enum rule_id rule;
+	enum severity sev;
+	char subject[160];  /* "pid 1234 (java)", "listener 0.0.0.0:80", ... */
+	char message[512];  /* plain words, with the numbers */
+	char advice[320];
+	long long value;    /* the count or level that triggered */
+	int32_t pid;        /* 0 if none */
+	uint16_t port;      /* 0 if none */
+};
+
+struct diag_ctx {
+	struct threshold th[RULE_MAX];
+	unsigned samples;
+	double interval;
+	/* results */
+	struct finding *f;
+	size_t n, cap;
+	enum severity worst;
+	char unknown[256];  /* what could not be read (UNKNOWN reasons) */
+	unsigned long sockets;
+	unsigned long owners_denied;
+};
+
+const char *rule_name(enum rule_id r);         /* "close-wait", ... */
+const char *severity_name(enum severity s);    /* "OK", "WARNING", ... */
+void diag_init(struct diag_ctx *d);
+/* "close-wait=100:500" or "time-wait=50%:80%".  -EINVAL with err. */
+int diag_set_threshold(struct diag_ctx *d, const char *spec, char *err, size_t errlen);
+/* Reads counters and limits from proc_root (usually "/proc"). */
+void diag_read_facts(const char *proc_root, struct kernel_facts *k);
+/* Runs every rule over the samples (oldest first); facts before and after. */
+int diag_run(struct diag_ctx *d, struct sock_set *const *samples, size_t nsamples, const struct procmap *owners,
+	     const struct kernel_facts *before, const struct kernel_facts *after);
+void diag_render(const struct diag_ctx *d, enum format fmt, bool color, struct obuf *o);
+void diag_free(struct diag_ctx *d);
