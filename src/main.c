@@ -430,6 +430,7 @@ int main(int argc, char **argv)
 	struct obuf o;
 	int rc;
 
+	memset(&opt, 0, sizeof(opt));
 	setlocale(LC_CTYPE, "");
 	signal(SIGPIPE, SIG_IGN);
 	if (options_parse(argc, argv, &opt, err, sizeof(err)) < 0) {
