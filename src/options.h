@@ -67,9 +67,15 @@ struct options {
 };
 
 /* Parses argv.  On error returns -EINVAL and writes a one-line message
- * (without "sockscope: " and without newline) into err.  Does not print. */
+ * (without "sockscope: " and without newline) into err.  Does not print.
+ * Like GNU getopt, it rearranges argv in place: the trailing words are moved,
+ * in order, to argv[1..] and followed by NULL; opt->argv points there. */
 int options_parse(int argc, char **argv, struct options *opt, char *err, size_t errlen);
 /* --help text for the command in opt->cmd. */
 void options_help(struct obuf *o, enum command cmd);
-/* One line per option: "long\tshort\targ\tcommands\thelp" (see options.c). */
+/* One line per option, 6 tab-separated fields:
+ * "long\tshort\targ\tvalues\tcommands\thelp".  short, arg and values are "-"
+ * when absent; an optional argument is written "[ARG]"; values is a
+ * space-separated list of accepted words or one completion kind (@file, @dir,
+ * @netns, @columns); commands is a comma list ("list,top,check"). */
 void options_list(struct obuf *o);

@@ -1,5 +1,66 @@
 // SPDX-License-Identifier: MIT
-#include <stddef.h>
-#include <stdint.h>
+/*
+ * fuzz_procnet: splits arbitrary bytes into lines and hands each line to
+ * procnet_parse_line() as an IPv4 and as an IPv6 line, from a copy that is
+ * exactly as long as the line (no terminator), so that any read past the end
+ * is caught.  The whole input is also parsed as a single line.  Results are
+ * checked against the parser's promises; a broken promise aborts.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "procnet.h"
+#include "states.h"
+
+static void fuzz_line(const uint8_t *p, size_t len)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	char *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return;
+	memcpy(copy, p, len);
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		struct sock_rec rec;
+		int r = procnet_parse_line(copy, len, families[i], &rec);
+
+		if (r != 0 && r != 1 && r != -EINVAL)
+			abort();
+		if (r != 0)
+			continue;
+		if (rec.state < SK_ESTABLISHED || rec.state > SK_CLOSING || rec.family != families[i])
+			abort();
+		if (rec.timer >= SOCK_TIMER_MAX || (rec.flags & SOCK_F_COOKIE))
+			abort();
+		if (rec.state == SK_LISTEN && (rec.send_q != 0 || !(rec.flags & SOCK_F_SENDQ_UNKNOWN)))
+			abort();
+		if (families[i] == AF_INET) {
+			static const uint8_t zero[12];
+
+			if (memcmp(rec.laddr + 4, zero, 12) || memcmp(rec.raddr + 4, zero, 12))
+				abort();
+		}
+	}
+	free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { (void)data; (void)size; return 0; }
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t start = 0;
+
+	if (size > 1 << 20)
+		return 0;
+	fuzz_line(data, size);
+	while (start < size) {
+		const uint8_t *nl = memchr(data + start, '\n', size - start);
+		size_t end = nl ? (size_t)(nl - data) : size;
+
+		fuzz_line(data + start, end - start);
+		start = end + 1;
+	}
+	return 0;
+}
