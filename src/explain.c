@@ -143,6 +143,8 @@ static void explain_diagram_line(struct obuf *o, const char *line, uint32_t high
 
 void explain_diagram(struct obuf *o, uint32_t highlight, bool color)
 {
+	const char *key = color ? "Highlighted:" : "Marked [*LIKE-THIS*]:";
+	size_t col;
 	bool first = true;
 
 	highlight &= SK_ALL_STATES;
@@ -150,14 +152,26 @@ void explain_diagram(struct obuf *o, uint32_t highlight, bool color)
 		explain_diagram_line(o, diagram[i], highlight, color);
 	if (!highlight)
 		return;
-	obuf_puts(o, color ? "\nHighlighted: " : "\nMarked [*LIKE-THIS*]: ");
+	/* the key: which states are highlighted, wrapped like the texts */
+	obuf_printf(o, "\n%s", key);
+	col = strlen(key);
 	for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
 		int st = state_display_order[i];
+		const char *name = state_name(st);
+		const char *sep = first ? " " : ", ";
 
 		if (!(highlight & (1u << st)))
 			continue;
-		obuf_puts(o, first ? "" : ", ");
-		obuf_puts(o, state_name(st));
+		if (col + strlen(sep) + strlen(name) > EXPLAIN_WIDTH) {
+			obuf_puts(o, first ? "\n" : ",\n");
+			obuf_pad(o, ' ', EXPLAIN_INDENT);
+			col = EXPLAIN_INDENT;
+		} else {
+			obuf_puts(o, sep);
+			col += strlen(sep);
+		}
+		obuf_puts(o, name);
+		col += strlen(name);
 		first = false;
 	}
 	obuf_putc(o, '\n');
@@ -257,24 +271,24 @@ void explain_render(struct obuf *o, uint32_t mask, bool color)
 void explain_legend(struct obuf *o, const unsigned long counts[], bool color)
 {
 	size_t name_w = 0, count_w = 3, meaning_w = 0;
+	bool any = false;
 
 	for (int st = 1; st < SK_STATE_MAX; st++) {
 		const struct state_info *si = state_get(st);
-		size_t w;
+		size_t w = strlen(si->name);
 
+		/* every name counts, so that the columns do not move with the states present */
+		name_w = w > name_w ? w : name_w;
 		if (!counts[st])
 			continue;
-		w = strlen(si->name);
-		name_w = w > name_w ? w : name_w;
+		any = true;
 		w = u64_len(counts[st]);
 		count_w = w > count_w ? w : count_w;
 		w = strlen(si->meaning);
 		meaning_w = w > meaning_w ? w : meaning_w;
 	}
-	if (!name_w)
+	if (!any)
 		return;
-	/* the longest name, so that the columns do not move with the states present */
-	name_w = strlen(state_name(SK_SYN_RECV));
 	obuf_puts(o, "Legend:\n");
 	for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
 		int st = state_display_order[i];

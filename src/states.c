@@ -47,7 +47,7 @@ static const struct state_info states[SK_STATE_MAX] = {
 		"The application called connect() (or sent data with MSG_FASTOPEN); the kernel chose a local port "
 		"if none was bound, sent a SYN and now waits for the peer's SYN,ACK. This side is the active "
 		"opener, in the usual reading the client. An RST in reply makes connect() fail at once with "
-		"ECONNREFUSED. If nothing comes back, Linux resends the SYN at doubling intervals (1, 2, 4 ... s) up "
+		"ECONNREFUSED. If nothing comes back, Linux resends the SYN at doubling intervals, starting at 1 s, up "
 		"to net.ipv4.tcp_syn_retries times (default 6, about 127 s in all) and then fails connect() with "
 		"ETIMEDOUT, unless the application gives up sooner with its own timeout. Normally the state lasts "
 		"one round trip; Send-Q shows 1 for the sequence number the SYN takes.",
@@ -151,7 +151,7 @@ static const struct state_info states[SK_STATE_MAX] = {
 		"connections itself collects them.",
 		"The count follows the rate of closed connections: roughly connections closed per second times "
 		"60. Thousands are normal on a busy host and cost little memory; net.ipv4.tcp_max_tw_buckets caps "
-		"them (beyond it the kernel skips TIME-WAIT and logs a time wait bucket table overflow). The real "
+		"them (beyond it the kernel skips TIME-WAIT and logs 'time wait bucket table overflow'). The real "
 		"risk is on the side that opens many short connections to the same destination address and port: "
 		"each TIME-WAIT keeps its local port taken for that destination, and with the default "
 		"net.ipv4.ip_local_port_range of about 28,000 ports that runs out near 470 new connections per "
@@ -229,7 +229,7 @@ static const struct state_info states[SK_STATE_MAX] = {
 		"arrives the connection is gone at once (CLOSED): the passive closer never enters TIME-WAIT, that "
 		"wait is the active closer's job. This side is the passive closer, in the usual reading the "
 		"server. If no ACK comes, the FIN is resent at growing intervals until net.ipv4.tcp_orphan_retries "
-		"is used up; each resent FIN also restarts the peer's TIME-WAIT.",
+		"is used up; each resent FIN also restarts the TIME-WAIT of a peer that is already in it.",
 		"Many LAST-ACK sockets mean the last ACKs do not arrive: the active closers vanished right after "
 		"sending their FIN (a crashed client, a laptop put to sleep, a mobile network gone), a firewall or "
 		"NAT in between dropped the connection's state after the first FIN and now discards the ACK, or "
@@ -282,7 +282,7 @@ static const struct state_info states[SK_STATE_MAX] = {
 		"(net.ipv4.tcp_orphan_retries).",
 		"Look at the peers and the path: `sockscope state closing --group-by=remote-host`, then "
 		"`sockscope -i -o state closing` for retransmissions and timers, and `nstat -az TcpRetransSegs` "
-		"for loss on this host. A handful that come and go needs no action.",
+		"for loss on this host. A handful that come and go need no action.",
 	},
 };
 
