@@ -8,7 +8,9 @@
 # `sockscope --list-columns` at completion time.
 # shellcheck shell=bash
 
-_sockscope_states='listen syn-sent syn-received established fin-wait-1 fin-wait-2 close-wait closing last-ack time-wait closed'
+_sockscope_states='listen syn-sent syn-received established fin-wait-1 fin-wait-2 close-wait closing last-ack
+time-wait closed'
+_sockscope_states=${_sockscope_states//$'\n'/ }
 
 # Options taking an argument as a separate word (long and short forms).
 _sockscope_argopts='--net -N --backend --proc-root --record --replay --format -f --columns --sort --group-by --watch
@@ -37,16 +39,16 @@ _sockscope_cluster_arg()
 _sockscope_options()
 {
 	local cmd=$1
-	local common='--tcp -t --ipv4 -4 --ipv6 -6 --listening -l --all -a --numeric -n --resolve -r --no-header -H
---processes -p --extended -e --options -o --info -i --memory -m --summary -s --net -N --backend --proc-root
---record --replay --format -f --json -J --columns --sort --group-by'
-	local always='--list-columns --color --help -h --version -V --list-options'
+	local -a common=(--tcp -t --ipv4 -4 --ipv6 -6 --listening -l --all -a --numeric -n --resolve -r --no-header -H
+		--processes -p --extended -e --options -o --info -i --memory -m --summary -s --net -N --backend
+		--proc-root --record --replay --format -f --json -J --columns --sort --group-by)
+	local -a always=(--list-columns --color --help -h --version -V --list-options)
 
 	case $cmd in
-	top) printf '%s\n' $common --events --delay -d $always ;;
-	explain) printf '%s\n' $always ;;
-	check) printf '%s\n' $common --samples --interval --threshold $always ;;
-	*) printf '%s\n' $common --no-legend --watch --events $always ;;
+	top) printf '%s\n' "${common[@]}" --events --delay -d "${always[@]}" ;;
+	explain) printf '%s\n' "${always[@]}" ;;
+	check) printf '%s\n' "${common[@]}" --samples --interval --threshold "${always[@]}" ;;
+	*) printf '%s\n' "${common[@]}" --no-legend --watch --events "${always[@]}" ;;
 	esac
 }
 
@@ -113,8 +115,8 @@ _sockscope_value()
 	--sort) _sockscope_column_list "$cur" 1 "$prog" ;;
 	--threshold)
 		if [[ $cur != *=* ]]; then
-			mapfile -t COMPREPLY < <(compgen -S = -W 'close-wait accept-queue syn-recv time-wait orphans stuck-data' \
-				-- "$cur")
+			local rules='close-wait accept-queue syn-recv time-wait orphans stuck-data'
+			mapfile -t COMPREPLY < <(compgen -S = -W "$rules" -- "$cur")
 			compopt -o nospace 2>/dev/null
 		fi
 		;;
@@ -211,7 +213,9 @@ _sockscope()
 	for ((i = cword - 1; i > 0; i--)); do
 		w=${words[i],,}
 		if [[ $w == state || $w == exclude ]]; then
-			mapfile -t COMPREPLY < <(compgen -W "$_sockscope_states" -- "$cur")
+			# after one state or more, the expression may start
+			((i < cword - 1)) && w='sport dport src dst' || w=''
+			mapfile -t COMPREPLY < <(compgen -W "$_sockscope_states $w" -- "$cur")
 			return
 		fi
 		[[ $states == *" $w "* ]] || break

@@ -71,6 +71,7 @@ static int proc_collect(const struct collect_req *req, sock_sink_fn sink, void *
 			return err;
 		}
 	}
+	res->used = BACKEND_PROC; /* before any record: streaming renderers name it */
 	err = procnet_read(req->netns_fd >= 0 ? "/proc/thread-self" : (req->proc_root ? req->proc_root : "/proc"),
 			   req->families, req->states, sink, arg, &st);
 	if (self >= 0) {

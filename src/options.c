@@ -110,7 +110,8 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 		     "inspect another network namespace (name or path)"},
 	[OPT_BACKEND] = {"backend", 0, OA_REQUIRED, "WHICH", "auto netlink proc", C_SOCK,
 			 "auto (netlink, else /proc), netlink or proc"},
-	[OPT_PROC_ROOT] = {"proc-root", 0, OA_REQUIRED, "DIR", "@dir", C_SOCK, "read /proc files under DIR instead"},
+	[OPT_PROC_ROOT] = {"proc-root", 0, OA_REQUIRED, "DIR", "@dir", C_SOCK,
+			   "read DIR/net/tcp{,6} (implies --backend=proc)"},
 	[OPT_RECORD] = {"record", 0, OA_REQUIRED, "FILE", "@file", C_SOCK, "save the raw netlink dump to FILE"},
 	[OPT_REPLAY] = {"replay", 0, OA_REQUIRED, "FILE", "@file", C_SOCK,
 			"read sockets from a dump saved with --record"},
@@ -501,7 +502,8 @@ static int unknown_option(const char *word, int optopt_val, char *err, size_t er
 	size_t ln = 0;
 
 	if (optopt_val >= OPT_VAL_BASE && optopt_val < OPT_VAL_BASE + OPT_COUNT)
-		return set_err(err, errlen, "option '--%s' takes no argument", opt_table[optopt_val - OPT_VAL_BASE].name);
+		return set_err(err, errlen, "option '--%s' takes no argument",
+			       opt_table[optopt_val - OPT_VAL_BASE].name);
 	if (optopt_val > 0 && id_from_short(optopt_val) >= 0 && word && !strncmp(word, "--", 2))
 		return set_err(err, errlen, "option '--%s' takes no argument",
 			       opt_table[id_from_short(optopt_val)].name);
@@ -516,7 +518,8 @@ static int unknown_option(const char *word, int optopt_val, char *err, size_t er
 		if (strncmp(opt_table[i].name, word + 2, n))
 			continue;
 		if (ln < sizeof(list)) {
-			int k = snprintf(list + ln, sizeof(list) - ln, "%s--%s", matches ? ", " : "", opt_table[i].name);
+			int k = snprintf(list + ln, sizeof(list) - ln, "%s--%s", matches ? ", " : "",
+					 opt_table[i].name);
 
 			if (k > 0)
 				ln += (size_t)k;
@@ -616,6 +619,9 @@ int options_parse(int argc, char **argv, struct options *opt, char *err, size_t 
 			return set_err(err, errlen, "option '--%s' is only for %s", opt_table[i].name,
 				       commands_text(opt_table[i].cmds, buf, sizeof(buf)));
 	}
+	/* a /proc tree elsewhere means the proc back end, unless one is named */
+	if (seen[OPT_PROC_ROOT] && !seen[OPT_BACKEND])
+		opt->backend = BACKEND_PROC;
 	if (opt->record && opt->replay)
 		return set_err(err, errlen, "options '--record' and '--replay' cannot be used together");
 	return 0;
@@ -626,9 +632,11 @@ static size_t option_left(const struct opt_def *d, char *buf, size_t len)
 {
 	int k;
 
+	const char *eq = d->arg == OA_OPTIONAL ? "[=" : d->arg == OA_REQUIRED ? "=" : "";
+
 	k = snprintf(buf, len, "  %c%c%c --%s%s%s%s", d->short_name ? '-' : ' ', d->short_name ? d->short_name : ' ',
-		     d->short_name ? ',' : ' ', d->name, d->arg == OA_OPTIONAL ? "[=" : d->arg == OA_REQUIRED ? "=" : "",
-		     d->arg != OA_NONE ? d->argname : "", d->arg == OA_OPTIONAL ? "]" : "");
+		     d->short_name ? ',' : ' ', d->name, eq, d->arg != OA_NONE ? d->argname : "",
+		     d->arg == OA_OPTIONAL ? "]" : "");
 	return k < 0 ? 0 : (size_t)k < len ? (size_t)k : len - 1;
 }
 

@@ -163,6 +163,10 @@ static void t_values(void **state)
 	assert_string_equal(r->opt.replay, "saved.dump");
 	assert_int_equal(r->opt.backend, BACKEND_NETLINK);
 	assert_int_equal(ok("--backend=auto", NULL)->opt.backend, BACKEND_AUTO);
+	/* --proc-root implies the proc back end, unless --backend says otherwise */
+	assert_int_equal(ok("--proc-root=/x", NULL)->opt.backend, BACKEND_PROC);
+	assert_int_equal(ok("--proc-root=/x", "--backend=netlink", NULL)->opt.backend, BACKEND_NETLINK);
+	assert_int_equal(ok("--backend=auto", "--proc-root=/x", NULL)->opt.backend, BACKEND_AUTO);
 	assert_int_equal(ok("-Nred", NULL)->opt.argc, 0);
 }
 
@@ -171,7 +175,9 @@ static void t_enums(void **state)
 	static const struct {
 		const char *arg;
 		enum format f;
-	} fmts[] = {{"table", FMT_TABLE}, {"json", FMT_JSON}, {"jsonl", FMT_JSONL}, {"csv", FMT_CSV}, {"prom", FMT_PROM}};
+	} fmts[] = {
+		{"table", FMT_TABLE}, {"json", FMT_JSON}, {"jsonl", FMT_JSONL}, {"csv", FMT_CSV}, {"prom", FMT_PROM},
+	};
 	static const struct {
 		const char *arg;
 		enum group_by g;
@@ -458,7 +464,8 @@ static void t_list(void **state)
 					   "info",   "memory",   "summary",   "net",        "backend",  "proc-root",
 					   "record", "replay",   "format",    "json",       "columns",  "list-columns",
 					   "sort",   "group-by", "color",     "watch",      "events",   "delay",
-					   "samples", "interval", "threshold", "help",       "version",  "list-options"};
+					   "samples", "interval", "threshold", "help",       "version",
+					   "list-options"};
 
 	assert_int_equal(n, sizeof(must) / sizeof(must[0]));
 	for (size_t i = 0; i < n; i++) {
@@ -571,12 +578,24 @@ static void t_help(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_defaults),      cmocka_unit_test(t_flags_short), cmocka_unit_test(t_flags_long),
-		cmocka_unit_test(t_families),      cmocka_unit_test(t_values),      cmocka_unit_test(t_enums),
-		cmocka_unit_test(t_color),         cmocka_unit_test(t_seconds),     cmocka_unit_test(t_check_options),
-		cmocka_unit_test(t_threshold_limit), cmocka_unit_test(t_trailing_order), cmocka_unit_test(t_double_dash),
-		cmocka_unit_test(t_commands),      cmocka_unit_test(t_errors),      cmocka_unit_test(t_abbrev),
-		cmocka_unit_test(t_reparse),       cmocka_unit_test(t_list),        cmocka_unit_test(t_help),
+		cmocka_unit_test(t_defaults),
+		cmocka_unit_test(t_flags_short),
+		cmocka_unit_test(t_flags_long),
+		cmocka_unit_test(t_families),
+		cmocka_unit_test(t_values),
+		cmocka_unit_test(t_enums),
+		cmocka_unit_test(t_color),
+		cmocka_unit_test(t_seconds),
+		cmocka_unit_test(t_check_options),
+		cmocka_unit_test(t_threshold_limit),
+		cmocka_unit_test(t_trailing_order),
+		cmocka_unit_test(t_double_dash),
+		cmocka_unit_test(t_commands),
+		cmocka_unit_test(t_errors),
+		cmocka_unit_test(t_abbrev),
+		cmocka_unit_test(t_reparse),
+		cmocka_unit_test(t_list),
+		cmocka_unit_test(t_help),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
