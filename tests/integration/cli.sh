@@ -48,7 +48,7 @@ if [ -d "$proc" ]; then
 	"$S" --proc-root="$proc" --format=json >"$tmp/p.json"
 	check "proc-root exit 0" [ $? = 0 ]
 	check "proc-root json valid" jq -e '.backend == "proc" and (.sockets | length) > 0' "$tmp/p.json"
-	want=$(awk 'NR > 1' "$proc/net/tcp" "$proc/net/tcp6" 2>/dev/null | wc -l)
+	want=$(awk 'FNR > 1' "$proc/net/tcp" "$proc/net/tcp6" 2>/dev/null | wc -l)
 	check "proc-root: every line is a socket" [ "$(jq '.sockets | length' "$tmp/p.json")" = "$want" ]
 	check "proc-root: LISTEN send_q is null" \
 		jq -e '[.sockets[] | select(.state == "LISTEN") | .send_q] | all(. == null)' "$tmp/p.json"
