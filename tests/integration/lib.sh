@@ -8,7 +8,7 @@ bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 check() { # check DESCRIPTION COMMAND...
 	local what=$1
 	shift
-	if "$@"; then ok; else bad "$what"; fi
+	if "$@" >/dev/null; then ok; else bad "$what"; fi
 }
 skip() { echo "SKIP: $*"; exit 77; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
