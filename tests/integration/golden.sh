@@ -19,9 +19,10 @@ for f in "$SOURCE_ROOT"/tests/data/nl/*.nldump; do
 done
 [ ${#inputs[@]} -gt 0 ] || skip "no recorded inputs in tests/data"
 
-golden() { # golden NAME < output
+golden() { # golden NAME COMMAND... (runs in this shell so that counts add up)
 	local name=$1
-	cat >"$tmp/$name"
+	shift
+	"$@" >"$tmp/$name"
 	if [ "${GOLDEN_REGEN:-0}" = 1 ]; then
 		cp "$tmp/$name" "$G/$name"
 		ok
@@ -40,15 +41,16 @@ for in in "${inputs[@]}"; do
 	base=${base%.nldump}
 	if [ "$kind" = proc ]; then src=(--proc-root="$path"); else src=(--replay="$path"); fi
 	run() { "$S" -n --color=never "${src[@]}" "$@"; }
-	run | golden "$base.table"
-	run -e -o | golden "$base.table-eo"
-	run --format=json | jq -S 'del(.host, .time)' | golden "$base.json"
-	run --format=jsonl | golden "$base.jsonl"
-	run --format=csv | golden "$base.csv"
-	run --format=prom | golden "$base.prom"
-	run --group-by=state | golden "$base.group-state"
-	run --sort=-local_port,state --columns=state,local_port,remote_port | golden "$base.sorted"
-	run state listening | golden "$base.filter-listening"
+	run_json() { run --format=json | jq -S 'del(.host, .time)'; }
+	golden "$base.table" run
+	golden "$base.table-eo" run -e -o
+	golden "$base.json" run_json
+	golden "$base.jsonl" run --format=jsonl
+	golden "$base.csv" run --format=csv
+	golden "$base.prom" run --format=prom
+	golden "$base.group-state" run --group-by=state
+	golden "$base.sorted" run --sort=-local_port,state --columns=state,local_port,remote_port
+	golden "$base.filter-listening" run state listening
 
 	# the same values in every format
 	run --format=json >"$tmp/v.json"
