@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * diagnose: the rules of `sockscope check` — CLOSE-WAIT accumulation per
- * process and per remote, full accept queues, SYN-RECEIVED pile-ups,
- * TIME-WAIT pressure, orphans and lingering FIN-WAIT-2, stuck data — and
- * their report as text, JSON or Prometheus series.
+ * process and per remote (count and growth across samples), full accept
+ * queues and listen overflows, SYN-RECEIVED pile-ups, TIME-WAIT pressure and
+ * ephemeral port exhaustion, orphans and lingering FIN-WAIT-2, stuck data —
+ * and their report as text, JSON or Prometheus series.  Pure library code:
+ * it reads /proc files for the kernel's counters and limits, never prints.
  */
 #include "diagnose.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +23,20 @@ static const char *const rule_names[RULE_MAX] = {
 	"close-wait", "accept-queue", "syn-recv", "time-wait", "orphans", "stuck-data",
 };
 
+/* Rules measured in percent of a limit accept "N%" thresholds. */
+static const bool rule_percent[RULE_MAX] = {
+	[RULE_ACCEPT_QUEUE] = true, [RULE_TIME_WAIT] = true, [RULE_ORPHANS] = true,
+};
+
 /* Defaults: counts for per-process/per-listener rules, percentages for the
  * rules measured against a kernel limit, bytes for stuck data. */
 static const struct threshold defaults[RULE_MAX] = {
 	[RULE_CLOSE_WAIT] = {10, 100},   [RULE_ACCEPT_QUEUE] = {80, 100}, [RULE_SYN_RECV] = {100, 1000},
 	[RULE_TIME_WAIT] = {50, 90},     [RULE_ORPHANS] = {50, 80},       [RULE_STUCK_DATA] = {65536, 1048576},
 };
+
+/* Orphaned FIN-WAIT-2 sockets worth a warning (they expire by themselves). */
+#define FIN_WAIT2_ORPHANS_WARN 1000
 
 const char *rule_name(enum rule_id r)
 {
@@ -56,26 +67,29 @@ void diag_free(struct diag_ctx *d)
 	d->n = d->cap = 0;
 }
 
-static int parse_num(const char *s, char **end, double *out)
+static int parse_level(const char *s, char **end, bool *pct, double *out)
 {
 	errno = 0;
 	*out = strtod(s, end);
-	if (errno || *end == s || *out < 0)
+	if (errno || *end == s || !(*out >= 0) || *out > 1e15)
 		return -EINVAL;
-	if (**end == '%')
+	if (**end == '%') {
+		*pct = true;
 		(*end)++;
+	}
 	return 0;
 }
 
 int diag_set_threshold(struct diag_ctx *d, const char *spec, char *err, size_t errlen)
 {
 	const char *eq = strchr(spec, '=');
+	bool pct = false;
 	char *end;
 	double w, c;
 	int r;
 
-	for (r = 0; r < RULE_MAX; r++)
-		if (eq && strlen(rule_names[r]) == (size_t)(eq - spec) && !strncmp(spec, rule_names[r], (size_t)(eq - spec)))
+	for (r = 0; eq && r < RULE_MAX; r++)
+		if (strlen(rule_names[r]) == (size_t)(eq - spec) && !strncmp(spec, rule_names[r], (size_t)(eq - spec)))
 			break;
 	if (!eq || r == RULE_MAX) {
 		snprintf(err, errlen,
@@ -84,19 +98,26 @@ int diag_set_threshold(struct diag_ctx *d, const char *spec, char *err, size_t e
 			 spec);
 		return -EINVAL;
 	}
-	if (parse_num(eq + 1, &end, &w) < 0)
+	if (parse_level(eq + 1, &end, &pct, &w) < 0)
 		goto bad;
 	c = w;
-	if (*end == ':' && parse_num(end + 1, &end, &c) < 0)
+	if (*end == ':' && parse_level(end + 1, &end, &pct, &c) < 0)
 		goto bad;
 	if (*end || c < w)
 		goto bad;
+	if (pct && !rule_percent[r]) {
+		snprintf(err, errlen, "invalid threshold '%.64s' (%s is measured in %s, not in percent)", spec,
+			 rule_names[r], r == RULE_STUCK_DATA ? "bytes" : "sockets");
+		return -EINVAL;
+	}
 	d->th[r] = (struct threshold){w, c};
 	return 0;
 bad:
-	snprintf(err, errlen, "invalid threshold '%.64s' (WARN and CRIT are numbers, WARN <= CRIT)", spec);
+	snprintf(err, errlen, "invalid threshold '%.64s' (WARN and CRIT are numbers >= 0, WARN <= CRIT)", spec);
 	return -EINVAL;
 }
+
+/* ---- kernel facts ---- */
 
 static long long read_ll(const char *root, const char *rel)
 {
@@ -128,7 +149,7 @@ static void read_netstat(const char *root, struct kernel_facts *k)
 		char *sn = NULL, *sv = NULL;
 		char *n = strtok_r(names, " \n", &sn), *v = strtok_r(vals, " \n", &sv);
 
-		if (!n || !v || strcmp(n, "TcpExt:"))
+		if (!n || !v || strcmp(n, "TcpExt:") || strcmp(v, "TcpExt:"))
 			continue;
 		while ((n = strtok_r(NULL, " \n", &sn)) && (v = strtok_r(NULL, " \n", &sv))) {
 			if (!strcmp(n, "ListenOverflows"))
@@ -154,8 +175,8 @@ static void read_sockstat(const char *root, struct kernel_facts *k)
 
 		if (strncmp(line, "TCP:", 4))
 			continue;
-		if ((p = strstr(line, "orphan ")))
-			k->orphans = strtoll(p + 7, NULL, 10);
+		if ((p = strstr(line, " orphan ")))
+			k->orphans = strtoll(p + 8, NULL, 10);
 		if ((p = strstr(line, " tw ")))
 			k->tw_sockstat = strtoll(p + 4, NULL, 10);
 	}
@@ -175,13 +196,25 @@ void diag_read_facts(const char *root, struct kernel_facts *k)
 	k->max_syn_backlog = read_ll(root, "sys/net/ipv4/tcp_max_syn_backlog");
 	k->syncookies = read_ll(root, "sys/net/ipv4/tcp_syncookies");
 	k->fin_timeout = read_ll(root, "sys/net/ipv4/tcp_fin_timeout");
+	k->tw_reuse = read_ll(root, "sys/net/ipv4/tcp_tw_reuse");
 	snprintf(path, sizeof(path), "%s/sys/net/ipv4/ip_local_port_range", root);
 	f = fopen(path, "r");
 	if (f) {
-		if (fscanf(f, "%lld %lld", &k->port_lo, &k->port_hi) != 2)
+		if (fscanf(f, "%lld %lld", &k->port_lo, &k->port_hi) != 2 || k->port_hi < k->port_lo)
 			k->port_lo = k->port_hi = -1;
 		fclose(f);
 	}
+}
+
+/* ---- findings ---- */
+
+static void note(struct diag_ctx *d, const char *what)
+{
+	size_t len = strlen(d->unknown);
+
+	if (strstr(d->unknown, what))
+		return;
+	snprintf(d->unknown + len, sizeof(d->unknown) - len, "%s%s", len ? "; " : "", what);
 }
 
 static struct finding *add(struct diag_ctx *d, enum rule_id rule, enum severity sev)
@@ -201,9 +234,27 @@ static struct finding *add(struct diag_ctx *d, enum rule_id rule, enum severity 
 	memset(f, 0, sizeof(*f));
 	f->rule = rule;
 	f->sev = sev;
+	f->limit = -1;
+	f->percent = -1;
+	f->first = -1;
+	f->uid = -1;
 	if (sev > d->worst && sev != SEV_UNKNOWN)
 		d->worst = sev;
 	return f;
+}
+
+/* Appends to a fixed buffer; silently truncates. */
+static void cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void cat(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
 }
 
 static enum severity level(const struct threshold *t, double v)
@@ -223,26 +274,112 @@ static void endpoint(const struct sock_rec *r, bool local, char *buf, size_t len
 	snprintf(buf, len, r->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, local ? r->lport : r->rport);
 }
 
-/* A small counting map: key string -> count per sample. */
+/* "10.0.0.1:80 -> 10.0.0.2:5555" (local -> peer). */
+static void conn_str(const struct sock_rec *r, char *buf, size_t len)
+{
+	char l[60], p[60];
+
+	endpoint(r, true, l, sizeof(l));
+	endpoint(r, false, p, sizeof(p));
+	snprintf(buf, len, "%s -> %s", l, p);
+}
+
+/* Command name made safe for a terminal. */
+static void safe_comm(const char *comm, char *buf, size_t len)
+{
+	struct obuf o;
+
+	if (!comm) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	if (obuf_init(&o, -1, 64) == 0) {
+		str_escape_term(&o, comm, strlen(comm));
+		snprintf(buf, len, "%s", o.err ? "?" : obuf_cstr(&o));
+		obuf_free(&o);
+	} else {
+		snprintf(buf, len, "?");
+	}
+}
+
+/* ---- tallies: a small hash map from a key string to counts per sample ---- */
+
 struct tally {
-	char key[96];
-	int32_t pid;
-	const char *comm;
-	unsigned long count[2]; /* first and last sample */
-	unsigned long peak_remote;
-	char remote[64];
+	char key[128];
+	unsigned long count[DIAG_SAMPLES_MAX];
+	int32_t pid;          /* owner (process tallies), or the single owner of a remote tally; -1: several */
+	uint32_t uid;
+	char comm[32];
+	uint16_t port;        /* a local port of these sockets */
+	bool many_ports;      /* ... and there are others */
+	unsigned long distinct; /* distinct remote hosts (syn-recv) */
+	unsigned long long bytes;
+	unsigned long maxval;
+	unsigned long flagged;  /* e.g. persist timers */
+	unsigned nex;
+	char ex[DIAG_EXAMPLES][128];
 };
 
 struct tallies {
 	struct tally *v;
 	size_t n, cap;
+	size_t *slot; /* index + 1, 0 when empty */
+	size_t nslot;
 };
 
-static struct tally *tally_get(struct tallies *t, const char *key)
+static size_t hash_str(const char *s)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->v[i].key, key))
-			return &t->v[i];
+	size_t h = 1469598103934665603ULL & SIZE_MAX;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * (size_t)1099511628211ULL;
+	return h;
+}
+
+static struct tally *tally_find(const struct tallies *t, const char *key)
+{
+	if (!t->nslot)
+		return NULL;
+	for (size_t h = hash_str(key) & (t->nslot - 1);; h = (h + 1) & (t->nslot - 1)) {
+		if (!t->slot[h])
+			return NULL;
+		if (!strcmp(t->v[t->slot[h] - 1].key, key))
+			return &t->v[t->slot[h] - 1];
+	}
+}
+
+static int tally_rehash(struct tallies *t, size_t nslot)
+{
+	size_t *ns = calloc(nslot, sizeof(*ns));
+
+	if (!ns)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t h = hash_str(t->v[i].key) & (nslot - 1);
+
+		while (ns[h])
+			h = (h + 1) & (nslot - 1);
+		ns[h] = i + 1;
+	}
+	free(t->slot);
+	t->slot = ns;
+	t->nslot = nslot;
+	return 0;
+}
+
+/* Finds or adds key; *created tells which.  NULL on -ENOMEM.  The pointer is
+ * valid until the next call. */
+static struct tally *tally_get(struct tallies *t, const char *key, bool *created)
+{
+	struct tally *e = tally_find(t, key);
+	size_t h;
+
+	if (created)
+		*created = !e;
+	if (e)
+		return e;
+	if ((t->n + 1) * 2 > t->nslot && tally_rehash(t, t->nslot ? t->nslot * 2 : 64) < 0)
+		return NULL;
 	if (t->n == t->cap) {
 		size_t ncap = t->cap ? t->cap * 2 : 32;
 		struct tally *nv = realloc(t->v, ncap * sizeof(*nv));
@@ -252,411 +389,986 @@ static struct tally *tally_get(struct tallies *t, const char *key)
 		t->v = nv;
 		t->cap = ncap;
 	}
-	memset(&t->v[t->n], 0, sizeof(t->v[t->n]));
-	snprintf(t->v[t->n].key, sizeof(t->v[t->n].key), "%s", key);
-	return &t->v[t->n++];
+	e = &t->v[t->n];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	for (h = hash_str(e->key) & (t->nslot - 1); t->slot[h]; h = (h + 1) & (t->nslot - 1))
+		;
+	t->slot[h] = ++t->n;
+	return e;
 }
 
-static int rule_close_wait(struct diag_ctx *d, struct sock_set *const *s, size_t ns, const struct procmap *pm)
+static void tally_free(struct tallies *t)
 {
+	free(t->v);
+	free(t->slot);
+	memset(t, 0, sizeof(*t));
+}
+
+static void tally_example(struct tally *t, const struct sock_rec *r)
+{
+	if (t->nex < DIAG_EXAMPLES)
+		conn_str(r, t->ex[t->nex++], sizeof(t->ex[0]));
+}
+
+static void tally_port(struct tally *t, uint16_t port)
+{
+	if (!t->port)
+		t->port = port;
+	else if (t->port != port)
+		t->many_ports = true;
+}
+
+/* The owner of r in map pm: pid (0 if not known) and command. */
+static int32_t owner_of(const struct procmap *pm, const struct sock_rec *r, const char **comm)
+{
+	const struct sock_owner *ow = NULL;
+
+	*comm = NULL;
+	if (!pm || !r->inode || !procmap_lookup(pm, r->inode, &ow))
+		return 0;
+	*comm = ow[0].comm;
+	return ow[0].pid;
+}
+
+/* "p1234" for a known owner, "u1000" for sockets whose owner is not visible. */
+static void owner_key(char *buf, size_t len, const char *prefix, int32_t pid, uint32_t uid)
+{
+	if (pid > 0)
+		snprintf(buf, len, "%sp%d", prefix, (int)pid);
+	else
+		snprintf(buf, len, "%su%u", prefix, uid);
+}
+
+static void owner_set(struct tally *t, int32_t pid, const char *comm, uint32_t uid)
+{
+	t->pid = pid;
+	t->uid = uid;
+	if (pid > 0 && comm)
+		safe_comm(comm, t->comm, sizeof(t->comm));
+}
+
+/* "pid 1234 (nginx)" or "uid 33 (process not visible)" */
+static void owner_subject(const struct tally *t, char *buf, size_t len)
+{
+	if (t->pid > 0)
+		snprintf(buf, len, "pid %d (%s)", (int)t->pid, t->comm);
+	else
+		snprintf(buf, len, "uid %u (process not visible)", t->uid);
+}
+
+static void finding_owner(struct finding *f, const struct tally *t)
+{
+	if (t->pid > 0) {
+		f->pid = t->pid;
+		snprintf(f->comm, sizeof(f->comm), "%s", t->comm);
+	} else {
+		f->uid = t->uid;
+	}
+}
+
+static void finding_examples(struct finding *f, const struct tally *t)
+{
+	f->nexamples = t->nex;
+	memcpy(f->examples, t->ex, sizeof(f->examples));
+	if (!t->many_ports)
+		f->port = t->port;
+}
+
+struct trend {
+	unsigned long first, last, peak;
+	long long growth;
+	bool steady; /* grew, and never fell between two samples */
+};
+
+static struct trend trend_of(const unsigned long *c, size_t ns)
+{
+	struct trend tr = {c[0], c[ns - 1], 0, 0, ns > 1};
+
+	for (size_t k = 0; k < ns; k++) {
+		if (c[k] > tr.peak)
+			tr.peak = c[k];
+		if (k && c[k] < c[k - 1])
+			tr.steady = false;
+	}
+	tr.growth = (long long)tr.last - (long long)tr.first;
+	if (tr.growth <= 0)
+		tr.steady = false;
+	return tr;
+}
+
+/* Severity of a count that may be growing: a steady growth while already at
+ * the warning level is a leak (critical); a growth by the warning level within
+ * the window warns even below it. */
+static enum severity trend_level(const struct threshold *th, const struct trend *tr, size_t ns)
+{
+	enum severity sev = tr->last ? level(th, (double)tr->last) : SEV_OK;
+
+	if (ns > 1 && tr->steady && sev == SEV_WARNING)
+		sev = SEV_CRITICAL;
+	if (ns > 1 && sev == SEV_OK && tr->growth > 0 && (double)tr->growth >= th->warn)
+		sev = SEV_WARNING;
+	return sev;
+}
+
+/* ---- rule: close-wait ---- */
+
+static void close_wait_trend(char *msg, size_t len, const struct trend *tr, double span)
+{
+	if (tr->steady)
+		cat(msg, len,
+		    " The count grew from %lu to %lu in %.1f s (%+lld) and never fell: the signature of a leak - a code "
+		    "path that forgets close() or never reaches it (an error or timeout path, typically).",
+		    tr->first, tr->last, span, tr->growth);
+	else if (tr->growth > 0)
+		cat(msg, len,
+		    " The count went from %lu to %lu in %.1f s, up and down: the sockets do get closed, late - "
+		    "responses slower than the peers' timeouts, or an accept backlog so deep that peers give up "
+		    "while still queued.",
+		    tr->first, tr->last, span);
+	else
+		cat(msg, len,
+		    " The count did not grow in %.1f s (%lu, then %lu): rather slow handling - responses slower than "
+		    "the peers' timeouts, or peers giving up while queued in a deep accept backlog - or old sockets "
+		    "leaked long ago.",
+		    span, tr->first, tr->last);
+}
+
+static int rule_close_wait(struct diag_ctx *d, struct sock_set *const *s, size_t ns,
+			   const struct procmap *const *pm)
+{
+	const struct threshold *th = &d->th[RULE_CLOSE_WAIT];
 	struct tallies procs = {0}, remotes = {0};
 	double span = (double)(ns - 1) * d->interval;
-	int err = 0;
+	int err = -ENOMEM;
 
-	for (size_t k = 0; k < ns; k += ns - 1 ? ns - 1 : 1) {
-		int slot = k == 0 && ns > 1 ? 0 : 1;
-
+	for (size_t k = 0; k < ns; k++) {
 		for (size_t i = 0; i < s[k]->n; i++) {
 			const struct sock_rec *r = &s[k]->v[i];
-			const struct sock_owner *ow = NULL;
-			size_t no = pm && r->inode ? procmap_lookup(pm, r->inode, &ow) : 0;
+			const char *comm;
+			int32_t pid;
 			char key[96], a[64];
 			struct tally *t;
+			bool created;
 
 			if (r->state != SK_CLOSE_WAIT)
 				continue;
-			if (no)
-				snprintf(key, sizeof(key), "%d", (int)ow[0].pid);
-			else
-				snprintf(key, sizeof(key), "?uid%u", r->uid);
-			t = tally_get(&procs, key);
-			if (!t) {
-				err = -ENOMEM;
+			pid = owner_of(pm ? pm[k] : NULL, r, &comm);
+			owner_key(key, sizeof(key), "", pid, r->uid);
+			t = tally_get(&procs, key, NULL);
+			if (!t)
 				goto out;
+			t->count[k]++;
+			owner_set(t, pid, comm, r->uid);
+			if (k == ns - 1) {
+				tally_port(t, r->lport);
+				tally_example(t, r);
 			}
-			t->pid = no ? ow[0].pid : 0;
-			t->comm = no ? ow[0].comm : NULL;
-			t->count[slot]++;
-			if (slot == 0 && ns == 1)
-				t->count[0]++;
 			sock_addr_str(r->family, r->raddr, a, sizeof(a));
-			t = tally_get(&remotes, a);
-			if (!t) {
-				err = -ENOMEM;
+			t = tally_get(&remotes, a, &created);
+			if (!t)
 				goto out;
+			t->count[k]++;
+			if (k == ns - 1) {
+				if (!t->nex) /* first in the last sample */
+					owner_set(t, pid, comm, r->uid);
+				else if (t->pid != pid || (!pid && t->uid != r->uid))
+					t->pid = -1;
+				tally_port(t, r->lport);
+				tally_example(t, r);
 			}
-			t->count[slot]++;
-			if (ns == 1)
-				t->count[0]++;
 		}
-		if (ns == 1)
-			break;
 	}
 	for (size_t i = 0; i < procs.n; i++) {
 		struct tally *t = &procs.v[i];
-		enum severity sev = level(&d->th[RULE_CLOSE_WAIT], (double)t->count[1]);
-		long growth = (long)t->count[1] - (long)t->count[0];
+		struct trend tr = trend_of(t->count, ns);
+		enum severity sev = trend_level(th, &tr, ns);
 		struct finding *f;
 		char who[128];
 
-		if (ns > 1 && growth > 0 && t->count[1] >= d->th[RULE_CLOSE_WAIT].warn)
-			sev = SEV_CRITICAL; /* growing while already high: a leak */
 		if (sev == SEV_OK)
 			continue;
 		f = add(d, RULE_CLOSE_WAIT, sev);
-		if (!f) {
-			err = -ENOMEM;
+		if (!f)
 			goto out;
-		}
-		if (t->pid) {
-			struct obuf o;
-
-			if (obuf_init(&o, -1, 64) == 0) {
-				str_escape_term(&o, t->comm, strlen(t->comm));
-				snprintf(who, sizeof(who), "pid %d (%s)", (int)t->pid, obuf_cstr(&o));
-				obuf_free(&o);
-			} else {
-				snprintf(who, sizeof(who), "pid %d", (int)t->pid);
-			}
-		} else {
-			snprintf(who, sizeof(who), "an unidentified process (owner not visible: run as root)");
-		}
+		owner_subject(t, who, sizeof(who));
 		snprintf(f->subject, sizeof(f->subject), "%s", who);
-		f->pid = t->pid;
-		f->value = (long long)t->count[1];
+		finding_owner(f, t);
+		finding_examples(f, t);
+		f->value = (long long)tr.last;
+		f->limit = (long long)(sev == SEV_CRITICAL ? th->crit : th->warn);
 		if (ns > 1)
-			snprintf(f->message, sizeof(f->message),
-				 "%lu sockets in CLOSE-WAIT (%+ld over %.1f s): their peers have closed, and this process "
-				 "has not called close() on them. %s",
-				 t->count[1], growth, span,
-				 growth > 0 ? "The count keeps growing: that is the signature of a leak - a code path that "
-					      "forgets close() or never reaches it."
-					    : "The count is steady: responses slower than the peers' timeouts, or an accept "
-					      "backlog so deep that peers give up while still queued, are the usual causes.");
+			f->first = (long long)tr.first;
+		snprintf(f->message, sizeof(f->message), "%lu connections in CLOSE-WAIT", tr.last);
+		if (t->port && !t->many_ports)
+			cat(f->message, sizeof(f->message), " on local port %u", t->port);
+		cat(f->message, sizeof(f->message), ": their peers have closed them, and %s has not called close().",
+		    t->pid > 0 ? "this process" : "the process owning them");
+		if (ns > 1)
+			close_wait_trend(f->message, sizeof(f->message), &tr, span);
 		else
-			snprintf(f->message, sizeof(f->message),
-				 "%lu sockets in CLOSE-WAIT: their peers have closed, and this process has not called "
-				 "close() on them. Likely causes: a code path that forgets close() or never reaches it (a "
-				 "leak), responses slower than the peers' timeouts, or an accept backlog so deep that peers "
-				 "give up while still queued. Sample again (--samples 5 --interval 2): a count that keeps "
-				 "growing is a leak.",
-				 t->count[1]);
-		snprintf(f->advice, sizeof(f->advice),
-			 "See which code holds them: sockscope -p state close-wait%s%d; check the error and timeout paths "
-			 "close the socket; compare the peers' timeouts with this service's response times.",
-			 t->pid ? " pid = " : "", t->pid ? (int)t->pid : 0);
-		if (!t->pid)
+			cat(f->message, sizeof(f->message),
+			    " Likely causes: a code path that forgets close() or never reaches it (a leak); responses "
+			    "slower than the peers' timeouts; an accept backlog so deep that peers give up while still "
+			    "queued. Sample again (--samples 5 --interval 2): a count that keeps growing, with the same "
+			    "remote, is a leak.");
+		if (t->pid > 0)
 			snprintf(f->advice, sizeof(f->advice),
-				 "Run sockscope check as root to see the owning process, then: sockscope -p state close-wait.");
+				 "List them: sockscope -p state close-wait pid = %d. Check that the error and timeout "
+				 "paths of %s close their sockets; compare the peers' timeouts with its response times.",
+				 (int)t->pid, t->comm);
+		else
+			snprintf(f->advice, sizeof(f->advice),
+				 "Run sockscope check as root to see the owning process; meanwhile: sockscope state "
+				 "close-wait uid = %u.",
+				 t->uid);
 	}
 	for (size_t i = 0; i < remotes.n; i++) {
 		struct tally *t = &remotes.v[i];
-		enum severity sev = level(&d->th[RULE_CLOSE_WAIT], (double)t->count[1]);
+		struct trend tr = trend_of(t->count, ns);
+		enum severity sev = trend_level(th, &tr, ns);
 		struct finding *f;
+		char who[128];
 
 		if (sev == SEV_OK)
 			continue;
 		f = add(d, RULE_CLOSE_WAIT, sev);
-		if (!f) {
-			err = -ENOMEM;
+		if (!f)
 			goto out;
-		}
 		snprintf(f->subject, sizeof(f->subject), "remote %s", t->key);
-		f->value = (long long)t->count[1];
+		snprintf(f->remote, sizeof(f->remote), "%s", t->key);
+		if (t->pid > 0)
+			finding_owner(f, t);
+		finding_examples(f, t);
+		f->value = (long long)tr.last;
+		f->limit = (long long)(sev == SEV_CRITICAL ? th->crit : th->warn);
+		if (ns > 1)
+			f->first = (long long)tr.first;
+		if (t->pid > 0)
+			owner_subject(t, who, sizeof(who));
+		else
+			snprintf(who, sizeof(who), "%s", t->pid < 0 ? "several processes" : "a process not visible here");
 		snprintf(f->message, sizeof(f->message),
-			 "%lu CLOSE-WAIT sockets towards %s: that peer closes connections this host keeps open.",
-			 t->count[1], t->key);
+			 "%lu CLOSE-WAIT connections with %s, held by %s: that peer closed them and this host did not.",
+			 tr.last, t->key, who);
+		if (ns > 1 && tr.steady)
+			cat(f->message, sizeof(f->message),
+			    " Their number grew steadily from %lu to %lu in %.1f s: a leak in the code that talks to "
+			    "this peer.",
+			    tr.first, tr.last, span);
+		else if (ns > 1)
+			cat(f->message, sizeof(f->message), " (%lu, then %lu, over %.1f s.)", tr.first, tr.last, span);
+		else
+			cat(f->message, sizeof(f->message),
+			    " If the peer times out requests, this host answers too slowly.");
 		snprintf(f->advice, sizeof(f->advice), "sockscope -p state close-wait dst %s", t->key);
 	}
+	err = 0;
 out:
-	free(procs.v);
-	free(remotes.v);
+	tally_free(&procs);
+	tally_free(&remotes);
 	return err;
 }
 
-static int rule_listeners(struct diag_ctx *d, const struct sock_set *last, const struct kernel_facts *b,
-			  const struct kernel_facts *a, size_t ns)
+/* ---- rules: accept-queue and syn-recv ---- */
+
+/* The LISTEN socket of last serving local port port (NULL if none). */
+static const struct sock_rec *listener_of(const struct sock_set *last, const struct sock_rec *r)
 {
-	struct tallies syn = {0};
-	int err = 0;
+	const struct sock_rec *any = NULL;
 
 	for (size_t i = 0; i < last->n; i++) {
-		const struct sock_rec *r = &last->v[i];
-		char ep[96];
+		const struct sock_rec *l = &last->v[i];
 
-		if (r->state == SK_LISTEN && !(r->flags & SOCK_F_SENDQ_UNKNOWN) && r->send_q > 0) {
-			double pct = 100.0 * r->recv_q / r->send_q;
-			enum severity sev = level(&d->th[RULE_ACCEPT_QUEUE], pct);
-			struct finding *f;
+		if (l->state != SK_LISTEN || l->lport != r->lport)
+			continue;
+		if (l->family == r->family && !memcmp(l->laddr, r->laddr, 16))
+			return l;
+		if (sock_addr_is_any(l->family, l->laddr))
+			any = l;
+	}
+	return any;
+}
 
-			if (sev == SEV_OK)
-				continue;
-			f = add(d, RULE_ACCEPT_QUEUE, sev);
-			if (!f)
-				return -ENOMEM;
-			endpoint(r, true, ep, sizeof(ep));
-			snprintf(f->subject, sizeof(f->subject), "listener %s", ep);
-			f->port = r->lport;
-			f->value = r->recv_q;
-			snprintf(f->message, sizeof(f->message),
-				 "accept queue %u of %u (%.0f%%): %s", r->recv_q, r->send_q, pct,
-				 r->recv_q >= r->send_q ? "full - the kernel drops or ignores new connections until the "
-							  "application calls accept()"
-							: "nearly full - the application accepts more slowly than "
-							  "connections arrive");
-			snprintf(f->advice, sizeof(f->advice),
-				 "Check the process behind it accepts (sockscope -p sport = :%u); raise the listen() backlog "
-				 "and net.core.somaxconn only if it does.",
-				 r->lport);
-		} else if (r->state == SK_SYN_RECV) {
+static int rule_accept_queue(struct diag_ctx *d, struct sock_set *const *s, size_t ns,
+			     const struct procmap *const *pm, const struct kernel_facts *b, const struct kernel_facts *a)
+{
+	const struct sock_set *last = s[ns - 1];
+	struct tallies lq = {0};
+	char full[256] = "";
+	int err = -ENOMEM;
+
+	/* queue length of each listener in every sample: count[k] = 1 + recv_q when seen */
+	for (size_t k = 0; k < ns; k++) {
+		for (size_t i = 0; i < s[k]->n; i++) {
+			const struct sock_rec *r = &s[k]->v[i];
+			char ep[96];
 			struct tally *t;
 
-			endpoint(r, true, ep, sizeof(ep));
-			t = tally_get(&syn, ep);
-			if (!t) {
-				err = -ENOMEM;
-				goto out;
+			if (r->state != SK_LISTEN)
+				continue;
+			if (r->flags & SOCK_F_SENDQ_UNKNOWN) {
+				note(d, "accept-queue backlogs (not in /proc/net/tcp; the netlink back end has them)");
+				continue;
 			}
-			t->count[1]++;
+			endpoint(r, true, ep, sizeof(ep));
+			t = tally_get(&lq, ep, NULL);
+			if (!t)
+				goto out;
+			if (r->recv_q && r->recv_q >= r->send_q)
+				t->flagged++; /* samples in which it was full */
 		}
 	}
-	for (size_t i = 0; i < syn.n; i++) {
-		enum severity sev = level(&d->th[RULE_SYN_RECV], (double)syn.v[i].count[1]);
+	for (size_t i = 0; i < last->n; i++) {
+		const struct sock_rec *r = &last->v[i];
+		double backlog, pct;
+		enum severity sev;
+		struct finding *f;
+		const char *comm;
+		int32_t pid;
+		char ep[96], c[32];
+		const struct tally *t;
+		bool is_full;
+
+		if (r->state != SK_LISTEN || (r->flags & SOCK_F_SENDQ_UNKNOWN) || !r->recv_q)
+			continue;
+		backlog = r->send_q ? (double)r->send_q : 1; /* listen(fd, 0) still queues one */
+		pct = 100.0 * r->recv_q / backlog;
+		sev = level(&d->th[RULE_ACCEPT_QUEUE], pct);
+		if (sev == SEV_OK)
+			continue;
+		is_full = r->recv_q >= r->send_q;
+		f = add(d, RULE_ACCEPT_QUEUE, sev);
+		if (!f)
+			goto out;
+		endpoint(r, true, ep, sizeof(ep));
+		t = tally_find(&lq, ep);
+		pid = owner_of(pm ? pm[ns - 1] : NULL, r, &comm);
+		snprintf(f->subject, sizeof(f->subject), "listener %s", ep);
+		f->port = r->lport;
+		f->value = r->recv_q;
+		f->limit = r->send_q;
+		f->percent = pct;
+		if (pid > 0) {
+			safe_comm(comm, c, sizeof(c));
+			f->pid = pid;
+			snprintf(f->comm, sizeof(f->comm), "%s", c);
+			cat(f->subject, sizeof(f->subject), ", pid %d (%s)", (int)pid, c);
+		}
+		if (is_full) {
+			snprintf(f->message, sizeof(f->message),
+				 "accept queue full: %u connections wait for accept() and the backlog is %u. New "
+				 "connections are dropped (the clients' SYNs are ignored and retried) until the "
+				 "application accepts.",
+				 r->recv_q, r->send_q);
+			cat(full, sizeof(full), "%s%s", full[0] ? ", " : "", ep);
+		} else {
+			snprintf(f->message, sizeof(f->message),
+				 "accept queue at %.0f%%: %u connections wait for accept(), backlog %u: the application "
+				 "accepts more slowly than connections arrive.",
+				 pct, r->recv_q, r->send_q);
+		}
+		if (ns > 1 && t)
+			cat(f->message, sizeof(f->message), " It was full in %lu of %zu samples.", t->flagged, ns);
+		if (pid > 0)
+			snprintf(f->advice, sizeof(f->advice),
+				 "Check that pid %d accepts (blocked? out of workers?): sockscope -p sport = :%u; raise the "
+				 "listen() backlog and net.core.somaxconn only if it does.",
+				 (int)pid, r->lport);
+		else
+			snprintf(f->advice, sizeof(f->advice),
+				 "Find the process (sockscope -p state listening sport = :%u, as root) and check it "
+				 "accepts; raise the listen() backlog and net.core.somaxconn only if it does.",
+				 r->lport);
+	}
+	if (ns > 1 && b->listen_overflows >= 0 && a->listen_overflows >= 0) {
+		long long dov = a->listen_overflows - b->listen_overflows;
+		long long ddr = a->listen_drops >= 0 && b->listen_drops >= 0 ? a->listen_drops - b->listen_drops : 0;
 		struct finding *f;
 
+		if (dov > 0 || ddr > 0) {
+			f = add(d, RULE_ACCEPT_QUEUE, SEV_WARNING);
+			if (!f)
+				goto out;
+			snprintf(f->subject, sizeof(f->subject), "kernel counters ListenOverflows, ListenDrops");
+			f->value = dov > 0 ? dov : ddr;
+			snprintf(f->message, sizeof(f->message),
+				 "ListenOverflows grew by %lld and ListenDrops by %lld in %.1f s: %s",
+				 dov, ddr, (double)(ns - 1) * d->interval,
+				 dov > 0 ? "connections were dropped because an accept queue was full."
+					 : "connection attempts were dropped at a listener (no memory, or a full SYN "
+					   "queue without syncookies).");
+			if (full[0])
+				cat(f->message, sizeof(f->message), " Full now: %s.", full);
+			snprintf(f->advice, sizeof(f->advice),
+				 "Find the listener: sockscope -p state listening --sort=-recv_q; nstat -az "
+				 "TcpExtListenOverflows shows the counter over time.");
+		}
+	} else if (ns > 1) {
+		note(d, "ListenOverflows/ListenDrops (cannot read /proc/net/netstat)");
+	}
+	err = 0;
+out:
+	tally_free(&lq);
+	return err;
+}
+
+static const char *syncookies_words(long long v)
+{
+	switch (v) {
+	case 0:
+		return "off: SYNs are dropped when the queue is full";
+	case 1:
+		return "on: used when the queue overflows";
+	case 2:
+		return "always";
+	default:
+		return "unknown";
+	}
+}
+
+static int rule_syn_recv(struct diag_ctx *d, struct sock_set *const *s, size_t ns, const struct procmap *const *pm,
+			 const struct kernel_facts *k)
+{
+	const struct threshold *th = &d->th[RULE_SYN_RECV];
+	const struct sock_set *last = s[ns - 1];
+	struct tallies ports = {0}, hosts = {0};
+	int err = -ENOMEM;
+
+	for (size_t j = 0; j < ns; j++) {
+		for (size_t i = 0; i < s[j]->n; i++) {
+			const struct sock_rec *r = &s[j]->v[i];
+			char key[96], a[64];
+			struct tally *t;
+			bool created;
+
+			if (r->state != SK_SYN_RECV)
+				continue;
+			snprintf(key, sizeof(key), "%u", r->lport);
+			t = tally_get(&ports, key, NULL);
+			if (!t)
+				goto out;
+			t->count[j]++;
+			if (j != ns - 1)
+				continue;
+			tally_example(t, r);
+			sock_addr_str(r->family, r->raddr, a, sizeof(a));
+			snprintf(key, sizeof(key), "%u|%s", r->lport, a);
+			if (!tally_get(&hosts, key, &created))
+				goto out;
+			t = tally_find(&ports, (snprintf(a, sizeof(a), "%u", r->lport), a));
+			if (created && t)
+				t->distinct++;
+		}
+	}
+	for (size_t i = 0; i < ports.n; i++) {
+		struct tally *t = &ports.v[i];
+		struct trend tr = trend_of(t->count, ns);
+		enum severity sev = tr.last ? level(th, (double)tr.last) : SEV_OK;
+		const struct sock_rec *l = NULL;
+		struct finding *f;
+		unsigned port = (unsigned)strtoul(t->key, NULL, 10);
+		char ep[96] = "", c[32];
+		const char *comm = NULL;
+		int32_t pid = 0;
+
+		for (size_t j = 0; !l && j < last->n; j++)
+			if (last->v[j].state == SK_SYN_RECV && last->v[j].lport == port)
+				l = listener_of(last, &last->v[j]);
+		/* a full SYN queue: syncookies answer for it, or SYNs are dropped */
+		if (l && !(l->flags & SOCK_F_SENDQ_UNKNOWN) && tr.last >= l->send_q && tr.last > 0 &&
+		    sev < SEV_CRITICAL)
+			sev = k->syncookies == 0 ? SEV_CRITICAL : sev == SEV_OK ? SEV_WARNING : sev;
 		if (sev == SEV_OK)
 			continue;
 		f = add(d, RULE_SYN_RECV, sev);
-		if (!f) {
-			err = -ENOMEM;
+		if (!f)
 			goto out;
+		if (l) {
+			endpoint(l, true, ep, sizeof(ep));
+			pid = owner_of(pm ? pm[ns - 1] : NULL, l, &comm);
+		} else {
+			snprintf(ep, sizeof(ep), "*:%u", port);
 		}
-		snprintf(f->subject, sizeof(f->subject), "listener %s", syn.v[i].key);
-		f->value = (long long)syn.v[i].count[1];
+		snprintf(f->subject, sizeof(f->subject), "listener %s", ep);
+		if (pid > 0) {
+			safe_comm(comm, c, sizeof(c));
+			f->pid = pid;
+			snprintf(f->comm, sizeof(f->comm), "%s", c);
+			cat(f->subject, sizeof(f->subject), ", pid %d (%s)", (int)pid, c);
+		}
+		f->port = (uint16_t)port;
+		f->value = (long long)tr.last;
+		if (ns > 1)
+			f->first = (long long)tr.first;
+		f->nexamples = t->nex;
+		memcpy(f->examples, t->ex, sizeof(f->examples));
+		if (l && !(l->flags & SOCK_F_SENDQ_UNKNOWN)) {
+			f->limit = l->send_q;
+			f->percent = l->send_q ? 100.0 * (double)tr.last / l->send_q : -1;
+		}
 		snprintf(f->message, sizeof(f->message),
-			 "%lu half-open connections (SYN-RECEIVED): SYNs arrive and the handshakes do not complete - a "
-			 "SYN flood, or clients on a lossy path (tcp_syncookies=%lld, tcp_max_syn_backlog=%lld).",
-			 syn.v[i].count[1], a->syncookies, a->max_syn_backlog);
+			 "%lu half-open connections (SYN-RECEIVED): SYNs arrive and the handshakes do not complete, the "
+			 "clients' final ACKs never arrive. They come from %lu address%s: %s",
+			 tr.last, t->distinct, t->distinct == 1 ? "" : "es",
+			 t->distinct > 16 && t->distinct * 2 >= tr.last
+				 ? "many sources, the mark of a SYN flood (often with spoofed addresses)."
+				 : "few sources, rather clients on a lossy path, or a firewall dropping the ACKs.");
+		if (l && !(l->flags & SOCK_F_SENDQ_UNKNOWN))
+			cat(f->message, sizeof(f->message), " The listener's backlog is %u%s.", l->send_q,
+			    tr.last >= l->send_q ? " and its SYN queue is full" : "");
+		cat(f->message, sizeof(f->message), " tcp_max_syn_backlog=%lld; tcp_syncookies=%lld (%s).",
+		    k->max_syn_backlog, k->syncookies, syncookies_words(k->syncookies));
 		snprintf(f->advice, sizeof(f->advice),
-			 "Look at where they come from: sockscope state syn-recv --group-by=remote-host; keep "
-			 "net.ipv4.tcp_syncookies=1.");
+			 "See where they come from: sockscope state syn-recv sport = :%u --group-by=remote-host; keep "
+			 "net.ipv4.tcp_syncookies=1; for a few sources, look at the path (firewall, MTU) between them "
+			 "and this host.",
+			 port);
 	}
-	if (ns > 1 && b->listen_overflows >= 0 && a->listen_overflows > b->listen_overflows) {
-		struct finding *f = add(d, RULE_ACCEPT_QUEUE, SEV_WARNING);
-
-		if (!f) {
-			err = -ENOMEM;
-			goto out;
-		}
-		snprintf(f->subject, sizeof(f->subject), "kernel counters");
-		f->value = a->listen_overflows - b->listen_overflows;
-		snprintf(f->message, sizeof(f->message),
-			 "ListenOverflows grew by %lld and ListenDrops by %lld during the sampling window: connections "
-			 "were refused because an accept queue was full.",
-			 a->listen_overflows - b->listen_overflows, a->listen_drops - b->listen_drops);
-		snprintf(f->advice, sizeof(f->advice), "Find the listener: sockscope state listening --sort=-recv_q.");
-	}
+	err = 0;
 out:
-	free(syn.v);
+	tally_free(&ports);
+	tally_free(&hosts);
 	return err;
 }
 
+/* ---- rule: time-wait ---- */
+
 static int rule_time_wait(struct diag_ctx *d, const struct sock_set *last, const struct kernel_facts *k)
 {
+	const struct threshold *th = &d->th[RULE_TIME_WAIT];
 	struct tallies pairs = {0};
 	unsigned long tw = 0;
-	long long range = k->port_lo >= 0 ? k->port_hi - k->port_lo + 1 : -1;
-	int err = 0;
+	long long range = k->port_lo > 0 ? k->port_hi - k->port_lo + 1 : -1;
+	int err = -ENOMEM;
 
 	for (size_t i = 0; i < last->n; i++) {
 		const struct sock_rec *r = &last->v[i];
-		char key[96], l[64], rem[96];
+		char key[128], l[48], rem[64];
 		struct tally *t;
 
 		if (r->state != SK_TIME_WAIT)
 			continue;
 		tw++;
+		/* only connections this side opened use an ephemeral local port */
+		if (range <= 0 || r->lport < k->port_lo || r->lport > k->port_hi)
+			continue;
 		sock_addr_str(r->family, r->laddr, l, sizeof(l));
 		endpoint(r, false, rem, sizeof(rem));
 		snprintf(key, sizeof(key), "%s -> %s", l, rem);
-		t = tally_get(&pairs, key);
-		if (!t) {
-			err = -ENOMEM;
+		t = tally_get(&pairs, key, NULL);
+		if (!t)
 			goto out;
-		}
-		t->count[1]++;
+		t->count[0]++;
+		tally_example(t, r);
 	}
 	if (k->max_tw_buckets > 0) {
 		double pct = 100.0 * (double)tw / (double)k->max_tw_buckets;
-		enum severity sev = level(&d->th[RULE_TIME_WAIT], pct);
+		enum severity sev = tw ? level(th, pct) : SEV_OK;
 
 		if (sev != SEV_OK) {
 			struct finding *f = add(d, RULE_TIME_WAIT, sev);
 
-			if (!f) {
-				err = -ENOMEM;
+			if (!f)
 				goto out;
-			}
-			snprintf(f->subject, sizeof(f->subject), "host");
+			snprintf(f->subject, sizeof(f->subject), "all TIME-WAIT sockets");
 			f->value = (long long)tw;
+			f->limit = k->max_tw_buckets;
+			f->percent = pct;
 			snprintf(f->message, sizeof(f->message),
 				 "%lu TIME-WAIT sockets, %.0f%% of tcp_max_tw_buckets (%lld); beyond it the kernel "
-				 "destroys them early. TIME-WAIT stays with the side that closes first.",
+				 "destroys them at once and logs \"time wait bucket table overflow\". TIME-WAIT stays with "
+				 "the side that closes first: this host closes many short connections.",
 				 tw, pct, k->max_tw_buckets);
 			snprintf(f->advice, sizeof(f->advice),
-				 "Reuse connections (keep-alive, pools); let clients close first where the protocol allows.");
+				 "Reuse connections (keep-alive, pools); let the clients close first where the protocol "
+				 "allows: sockscope state time-wait --group-by=remote.");
 		}
+	} else {
+		note(d, "TIME-WAIT total (cannot read tcp_max_tw_buckets)");
 	}
+	if (range <= 0)
+		note(d, "ephemeral port exhaustion (cannot read ip_local_port_range)");
 	for (size_t i = 0; range > 0 && i < pairs.n; i++) {
-		double pct = 100.0 * (double)pairs.v[i].count[1] / (double)range;
-		enum severity sev = level(&d->th[RULE_TIME_WAIT], pct);
+		struct tally *t = &pairs.v[i];
+		double pct = 100.0 * (double)t->count[0] / (double)range;
+		enum severity sev = level(th, pct);
 		struct finding *f;
+		const char *arrow = strstr(t->key, " -> ");
 
 		if (sev == SEV_OK)
 			continue;
 		f = add(d, RULE_TIME_WAIT, sev);
-		if (!f) {
-			err = -ENOMEM;
+		if (!f)
 			goto out;
-		}
-		snprintf(f->subject, sizeof(f->subject), "%s", pairs.v[i].key);
-		f->value = (long long)pairs.v[i].count[1];
+		snprintf(f->subject, sizeof(f->subject), "%s", t->key);
+		if (arrow)
+			snprintf(f->remote, sizeof(f->remote), "%s", arrow + 4);
+		f->value = (long long)t->count[0];
+		f->limit = range;
+		f->percent = pct;
+		f->nexamples = t->nex;
+		memcpy(f->examples, t->ex, sizeof(f->examples));
 		snprintf(f->message, sizeof(f->message),
-			 "%lu TIME-WAIT sockets for one local address and remote endpoint use %.0f%% of the %lld "
-			 "ephemeral ports (ip_local_port_range %lld-%lld): new connections to it will fail with "
-			 "EADDRNOTAVAIL when they run out.",
-			 pairs.v[i].count[1], pct, range, k->port_lo, k->port_hi);
+			 "%lu TIME-WAIT sockets from %s hold %.0f%% of the %lld local ports of ip_local_port_range "
+			 "(%lld-%lld). Each connection to one remote endpoint needs its own local port, and this host, "
+			 "closing first, keeps each in TIME-WAIT for 60 s: when none is left, connect() fails with "
+			 "EADDRNOTAVAIL (tcp_tw_reuse=%lld).",
+			 t->count[0], t->key, pct, range, k->port_lo, k->port_hi, k->tw_reuse);
 		snprintf(f->advice, sizeof(f->advice),
-			 "Reuse connections to this peer; widen ip_local_port_range; consider net.ipv4.tcp_tw_reuse=1 "
-			 "for outgoing connections.");
+			 "Reuse connections to this endpoint (keep-alive, a pool); widen net.ipv4.ip_local_port_range; "
+			 "net.ipv4.tcp_tw_reuse=1 lets new outgoing connections take over TIME-WAIT ports.");
 	}
+	err = 0;
 out:
-	free(pairs.v);
+	tally_free(&pairs);
 	return err;
 }
 
-static int rule_orphans(struct diag_ctx *d, const struct sock_set *last, const struct kernel_facts *k)
+/* ---- rule: orphans and lingering FIN-WAIT-2 ---- */
+
+static int rule_orphans(struct diag_ctx *d, struct sock_set *const *s, size_t ns, const struct procmap *const *pm,
+			const struct kernel_facts *k)
 {
-	unsigned long fw2 = 0;
+	struct tallies owned = {0};
+	unsigned long fw2_orphans = 0;
+	int err = -ENOMEM;
 
 	if (k->orphans >= 0 && k->max_orphans > 0) {
 		double pct = 100.0 * (double)k->orphans / (double)k->max_orphans;
-		enum severity sev = level(&d->th[RULE_ORPHANS], pct);
+		enum severity sev = k->orphans ? level(&d->th[RULE_ORPHANS], pct) : SEV_OK;
 
 		if (sev != SEV_OK) {
 			struct finding *f = add(d, RULE_ORPHANS, sev);
 
 			if (!f)
-				return -ENOMEM;
-			snprintf(f->subject, sizeof(f->subject), "host");
+				goto out;
+			snprintf(f->subject, sizeof(f->subject), "orphaned sockets");
 			f->value = k->orphans;
+			f->limit = k->max_orphans;
+			f->percent = pct;
 			snprintf(f->message, sizeof(f->message),
 				 "%lld orphaned sockets (closed by their process, still finishing the close), %.0f%% of "
-				 "tcp_max_orphans (%lld); past it the kernel resets connections.",
+				 "tcp_max_orphans (%lld); past it the kernel resets connections and logs \"too many "
+				 "orphaned sockets\".",
 				 k->orphans, pct, k->max_orphans);
 			snprintf(f->advice, sizeof(f->advice),
-				 "Look for peers that never acknowledge the close: sockscope state fin-wait-1 state last-ack.");
+				 "Look for peers that never acknowledge the close: sockscope state fin-wait-1 state "
+				 "last-ack state closing --group-by=remote-host.");
+		}
+	} else if (k->max_orphans < 0) {
+		note(d, "orphans against tcp_max_orphans (visible only in the initial network namespace)");
+	}
+	/* FIN-WAIT-2: orphaned ones expire after tcp_fin_timeout; the ones a
+	 * process still holds (shutdown() without close()) never do. */
+	for (size_t j = 0; j < ns; j++) {
+		for (size_t i = 0; i < s[j]->n; i++) {
+			const struct sock_rec *r = &s[j]->v[i];
+			const char *comm;
+			int32_t pid;
+			char key[64];
+			struct tally *t;
+
+			if (r->state != SK_FIN_WAIT2)
+				continue;
+			if (!r->inode) {
+				fw2_orphans += j == ns - 1;
+				continue;
+			}
+			pid = owner_of(pm ? pm[j] : NULL, r, &comm);
+			owner_key(key, sizeof(key), "", pid, r->uid);
+			t = tally_get(&owned, key, NULL);
+			if (!t)
+				goto out;
+			t->count[j]++;
+			owner_set(t, pid, comm, r->uid);
+			if (j == ns - 1) {
+				tally_port(t, r->lport);
+				tally_example(t, r);
+			}
 		}
 	}
-	for (size_t i = 0; i < last->n; i++)
-		fw2 += last->v[i].state == SK_FIN_WAIT2;
-	if (fw2 >= 1000) {
+	if (fw2_orphans >= FIN_WAIT2_ORPHANS_WARN) {
 		struct finding *f = add(d, RULE_ORPHANS, SEV_WARNING);
 
 		if (!f)
-			return -ENOMEM;
-		snprintf(f->subject, sizeof(f->subject), "host");
-		f->value = (long long)fw2;
+			goto out;
+		snprintf(f->subject, sizeof(f->subject), "orphaned FIN-WAIT-2 sockets");
+		f->value = (long long)fw2_orphans;
+		f->limit = FIN_WAIT2_ORPHANS_WARN;
 		snprintf(f->message, sizeof(f->message),
-			 "%lu sockets linger in FIN-WAIT-2: this side closed, the peers never send their FIN "
-			 "(tcp_fin_timeout=%lld s applies to orphaned ones only).",
-			 fw2, k->fin_timeout);
-		snprintf(f->advice, sizeof(f->advice), "sockscope state fin-wait-2 --group-by=remote-host");
+			 "%lu orphaned sockets linger in FIN-WAIT-2: this host closed them and the peers never sent "
+			 "their FIN. They expire after tcp_fin_timeout (%lld s) but count against tcp_max_orphans.",
+			 fw2_orphans, k->fin_timeout);
+		snprintf(f->advice, sizeof(f->advice), "See which peers: sockscope state fin-wait-2 --group-by=remote-host.");
 	}
-	return 0;
-}
-
-static bool same_conn(const struct sock_rec *a, const struct sock_rec *b)
-{
-	if ((a->flags & SOCK_F_COOKIE) && (b->flags & SOCK_F_COOKIE))
-		return a->cookie == b->cookie;
-	return a->family == b->family && a->lport == b->lport && a->rport == b->rport &&
-	       !memcmp(a->laddr, b->laddr, 16) && !memcmp(a->raddr, b->raddr, 16);
-}
-
-static int rule_stuck(struct diag_ctx *d, struct sock_set *const *s, size_t ns)
-{
-	const struct sock_set *first = s[0], *last = s[ns - 1];
-	const struct threshold *t = &d->th[RULE_STUCK_DATA];
-
-	for (size_t i = 0; i < last->n; i++) {
-		const struct sock_rec *r = &last->v[i];
-		bool recv = r->recv_q >= t->warn, persist = r->timer == SOCK_TIMER_PERSIST && (r->flags & SOCK_F_TIMER);
-		bool send = r->send_q >= t->warn;
-		bool held = ns == 1;
+	/* held FIN-WAIT-2 is the mirror of CLOSE-WAIT: the same levels apply */
+	for (size_t i = 0; i < owned.n; i++) {
+		struct tally *t = &owned.v[i];
+		struct trend tr = trend_of(t->count, ns);
+		enum severity sev = trend_level(&d->th[RULE_CLOSE_WAIT], &tr, ns);
 		struct finding *f;
-		char l[96], rem[96];
+		char who[128];
 
-		if (r->state != SK_ESTABLISHED || !(recv || send || persist))
+		if (sev == SEV_OK)
 			continue;
-		for (size_t j = 0; !held && j < first->n; j++)
-			if (same_conn(&first->v[j], r))
-				held = recv ? first->v[j].recv_q >= t->warn : first->v[j].send_q > 0 || persist;
-		if (!held)
-			continue;
-		f = add(d, RULE_STUCK_DATA, level(t, recv ? r->recv_q : r->send_q) == SEV_CRITICAL ? SEV_CRITICAL
-												    : SEV_WARNING);
+		f = add(d, RULE_ORPHANS, sev);
 		if (!f)
-			return -ENOMEM;
-		endpoint(r, true, l, sizeof(l));
-		endpoint(r, false, rem, sizeof(rem));
-		snprintf(f->subject, sizeof(f->subject), "%s -> %s", l, rem);
-		f->port = r->lport;
-		f->value = recv ? r->recv_q : r->send_q;
-		if (recv)
-			snprintf(f->message, sizeof(f->message),
-				 "%u bytes received and not read by the application%s: it is not reading this socket.",
-				 r->recv_q, ns > 1 ? " for the whole sampling window" : "");
+			goto out;
+		owner_subject(t, who, sizeof(who));
+		snprintf(f->subject, sizeof(f->subject), "%s", who);
+		finding_owner(f, t);
+		finding_examples(f, t);
+		f->value = (long long)tr.last;
+		if (ns > 1)
+			f->first = (long long)tr.first;
+		snprintf(f->message, sizeof(f->message),
+			 "%lu connections linger in FIN-WAIT-2 while %s still holds them: it shut down its sending "
+			 "side (shutdown()) and the peers never closed theirs. tcp_fin_timeout (%lld s) applies only "
+			 "to orphans: these stay until the process closes them or the peers do.",
+			 tr.last, t->pid > 0 ? "this process" : "a process", k->fin_timeout);
+		if (ns > 1)
+			cat(f->message, sizeof(f->message), " (%lu, then %lu, over %.1f s.)", tr.first, tr.last,
+			    (double)(ns - 1) * d->interval);
+		snprintf(f->advice, sizeof(f->advice),
+			 "Look at the peers (sockscope -p state fin-wait-2 --group-by=remote-host): are they in "
+			 "CLOSE-WAIT? Close the sockets after shutdown() with a timeout of your own.");
+	}
+	err = 0;
+out:
+	tally_free(&owned);
+	return err;
+}
+
+/* ---- rule: stuck-data ---- */
+
+static void conn_key(const struct sock_rec *r, char *buf, size_t len)
+{
+	char l[56], p[56];
+
+	if (r->flags & SOCK_F_COOKIE) {
+		snprintf(buf, len, "c%llx", (unsigned long long)r->cookie);
+		return;
+	}
+	endpoint(r, true, l, sizeof(l));
+	endpoint(r, false, p, sizeof(p));
+	snprintf(buf, len, "%s %s", l, p);
+}
+
+enum { STUCK_RECV = 1, STUCK_SEND = 2 };
+
+static unsigned stuck_kind(const struct sock_rec *r, double warn)
+{
+	unsigned k = 0;
+
+	if (r->state != SK_ESTABLISHED)
+		return 0;
+	if (r->recv_q && r->recv_q >= warn)
+		k |= STUCK_RECV;
+	if ((r->send_q && r->send_q >= warn) || ((r->flags & SOCK_F_TIMER) && r->timer == SOCK_TIMER_PERSIST))
+		k |= STUCK_SEND;
+	return k;
+}
+
+static int stuck_finding(struct diag_ctx *d, const struct tally *t, unsigned kind, size_t ns)
+{
+	const struct threshold *th = &d->th[RULE_STUCK_DATA];
+	enum severity sev = level(th, (double)t->maxval);
+	struct finding *f;
+	char who[128], span[96];
+
+	if (sev == SEV_OK)
+		sev = SEV_WARNING; /* a zero-window probe below the byte levels */
+	if (ns == 1 && sev == SEV_CRITICAL)
+		sev = SEV_WARNING; /* one sample cannot tell "for long" */
+	f = add(d, RULE_STUCK_DATA, sev);
+	if (!f)
+		return -ENOMEM;
+	owner_subject(t, who, sizeof(who));
+	snprintf(f->subject, sizeof(f->subject), "%s, %s", who, kind == STUCK_RECV ? "not reading" : "peer not reading");
+	finding_owner(f, t);
+	finding_examples(f, t);
+	f->value = (long long)t->maxval;
+	f->limit = (long long)(sev == SEV_CRITICAL ? th->crit : th->warn);
+	if (ns > 1)
+		snprintf(span, sizeof(span), " in all %zu samples over %.1f s", ns, (double)(ns - 1) * d->interval);
+	else
+		snprintf(span, sizeof(span), " (one sample: --samples 3 shows whether it stays)");
+	if (kind == STUCK_RECV) {
+		snprintf(f->message, sizeof(f->message),
+			 "%lu established connection%s hold%s %llu bytes received and not read by the application (up "
+			 "to %lu on one)%s: %s is not reading them - blocked, busy elsewhere, or it lost track of the "
+			 "socket. Its peers see a closed window and stall.",
+			 t->count[0], t->count[0] == 1 ? "" : "s", t->count[0] == 1 ? "s" : "", t->bytes, t->maxval, span,
+			 t->pid > 0 ? "the process" : "the owning process");
+		if (t->pid > 0)
+			snprintf(f->advice, sizeof(f->advice),
+				 "See what pid %d is doing (cat /proc/%d/stack, strace -p %d); list them: sockscope -p "
+				 "-i state established pid = %d.",
+				 (int)t->pid, (int)t->pid, (int)t->pid, (int)t->pid);
 		else
-			snprintf(f->message, sizeof(f->message),
-				 "%u bytes sent and not acknowledged%s: the peer is not reading (or the path is lossy).",
-				 r->send_q, persist ? ", zero-window probing" : "");
-		snprintf(f->advice, sizeof(f->advice), "sockscope -p -i -o sport = :%u and dport = :%u", r->lport,
-			 r->rport);
+			snprintf(f->advice, sizeof(f->advice),
+				 "Run as root to see the process; list them: sockscope -i state established uid = %u.",
+				 t->uid);
+	} else {
+		snprintf(f->message, sizeof(f->message),
+			 "%lu established connection%s hold%s %llu bytes sent and not acknowledged (up to %lu on "
+			 "one)%s: the peer is not reading (its receive window is closed) or the path loses packets.",
+			 t->count[0], t->count[0] == 1 ? "" : "s", t->count[0] == 1 ? "s" : "", t->bytes, t->maxval, span);
+		if (t->flagged)
+			cat(f->message, sizeof(f->message),
+			    " %lu of them probe a zero window (persist timer): the peer's receive buffer is full.",
+			    t->flagged);
+		snprintf(f->advice, sizeof(f->advice),
+			 "Look at the peer: its Recv-Q for this connection shows unread data (sockscope -p state "
+			 "established on the peer); here, sockscope -i shows the window and retransmissions.");
 	}
 	return 0;
 }
 
-int diag_run(struct diag_ctx *d, struct sock_set *const *samples, size_t ns, const struct procmap *owners,
+static int rule_stuck(struct diag_ctx *d, struct sock_set *const *s, size_t ns, const struct procmap *const *pm)
+{
+	const struct sock_set *last = s[ns - 1];
+	double warn = d->th[RULE_STUCK_DATA].warn;
+	struct tallies cand = {0}, groups = {0};
+	int err = -ENOMEM;
+
+	if (warn < 1)
+		warn = 1;
+	/* candidates: the last sample's ESTABLISHED sockets with queued data;
+	 * count[0] holds the kinds seen in every sample so far */
+	for (size_t i = 0; i < last->n; i++) {
+		unsigned kind = stuck_kind(&last->v[i], warn);
+		char key[112];
+		struct tally *t;
+
+		if (!kind)
+			continue;
+		conn_key(&last->v[i], key, sizeof(key));
+		t = tally_get(&cand, key, NULL);
+		if (!t)
+			goto out;
+		t->count[0] = kind;
+		t->count[1] = i; /* index in last */
+	}
+	for (size_t k = 0; k + 1 < ns && cand.n; k++) {
+		for (size_t c = 0; c < cand.n; c++)
+			cand.v[c].count[2] = 0;
+		for (size_t i = 0; i < s[k]->n; i++) {
+			char key[112];
+			struct tally *t;
+
+			if (s[k]->v[i].state != SK_ESTABLISHED)
+				continue;
+			conn_key(&s[k]->v[i], key, sizeof(key));
+			t = tally_find(&cand, key);
+			if (t)
+				t->count[2] |= stuck_kind(&s[k]->v[i], warn);
+		}
+		for (size_t c = 0; c < cand.n; c++)
+			cand.v[c].count[0] &= cand.v[c].count[2];
+	}
+	for (size_t c = 0; c < cand.n; c++) {
+		const struct sock_rec *r = &last->v[cand.v[c].count[1]];
+		const char *comm;
+		int32_t pid = owner_of(pm ? pm[ns - 1] : NULL, r, &comm);
+
+		for (unsigned kind = STUCK_RECV; kind <= STUCK_SEND; kind <<= 1) {
+			char key[64];
+			struct tally *g;
+			unsigned long q;
+
+			if (!(cand.v[c].count[0] & kind))
+				continue;
+			owner_key(key, sizeof(key), kind == STUCK_RECV ? "r" : "s", pid, r->uid);
+			g = tally_get(&groups, key, NULL);
+			if (!g)
+				goto out;
+			owner_set(g, pid, comm, r->uid);
+			q = kind == STUCK_RECV ? r->recv_q : r->send_q;
+			g->count[0]++;
+			g->bytes += q;
+			if (q > g->maxval)
+				g->maxval = q;
+			if (kind == STUCK_SEND && (r->flags & SOCK_F_TIMER) && r->timer == SOCK_TIMER_PERSIST)
+				g->flagged++;
+			tally_port(g, r->lport);
+			tally_example(g, r);
+		}
+	}
+	for (size_t i = 0; i < groups.n; i++)
+		if (stuck_finding(d, &groups.v[i], groups.v[i].key[0] == 'r' ? STUCK_RECV : STUCK_SEND, ns) < 0)
+			goto out;
+	err = 0;
+out:
+	tally_free(&cand);
+	tally_free(&groups);
+	return err;
+}
+
+int diag_run(struct diag_ctx *d, struct sock_set *const *samples, size_t ns, const struct procmap *const *owners,
 	     const struct kernel_facts *before, const struct kernel_facts *after)
 {
 	const struct sock_set *last;
+	bool any_owners = false;
 	int err;
 
-	if (!ns)
+	if (!ns || ns > DIAG_SAMPLES_MAX)
 		return -EINVAL;
 	last = samples[ns - 1];
 	d->sockets = last->n;
+	for (size_t k = 0; owners && k < ns; k++)
+		any_owners |= owners[k] != NULL;
+	if (!any_owners)
+		note(d, "owning processes (not collected)");
+	else if (d->owners_denied)
+		note(d, "owners of sockets in processes this user cannot inspect (run as root)");
 	err = rule_close_wait(d, samples, ns, owners);
 	if (!err)
-		err = rule_listeners(d, last, before, after, ns);
+		err = rule_accept_queue(d, samples, ns, owners, before, after);
+	if (!err)
+		err = rule_syn_recv(d, samples, ns, owners, after);
 	if (!err)
 		err = rule_time_wait(d, last, after);
 	if (!err)
-		err = rule_orphans(d, last, after);
+		err = rule_orphans(d, samples, ns, owners, after);
 	if (!err)
-		err = rule_stuck(d, samples, ns);
+		err = rule_stuck(d, samples, ns, owners);
 	return err;
+}
+
+/* ---- report ---- */
+
+static void text_evidence(const struct finding *f, struct obuf *o)
+{
+	bool any = false;
+
+	obuf_puts(o, "      Evidence:");
+	if (f->pid) {
+		obuf_printf(o, " pid %d (%s)", (int)f->pid, f->comm);
+		any = true;
+	} else if (f->uid >= 0) {
+		obuf_printf(o, " uid %lld, process not visible", (long long)f->uid);
+		any = true;
+	}
+	if (f->port) {
+		obuf_printf(o, "%s local port %u", any ? ";" : "", f->port);
+		any = true;
+	}
+	if (f->remote[0]) {
+		obuf_printf(o, "%s remote %s", any ? ";" : "", f->remote);
+		any = true;
+	}
+	obuf_printf(o, "%s value %lld", any ? ";" : "", f->value);
+	if (f->limit >= 0)
+		obuf_printf(o, " (limit %lld)", f->limit);
+	if (f->percent >= 0)
+		obuf_printf(o, ", %.0f%%", f->percent);
+	if (f->first >= 0)
+		obuf_printf(o, "; first sample %lld, change %+lld", f->first, f->value - f->first);
+	obuf_putc(o, '\n');
+	for (unsigned i = 0; i < f->nexamples; i++)
+		obuf_printf(o, "      %s %s\n", i ? "        " : "e.g.    ", f->examples[i]);
 }
 
 static void text_report(const struct diag_ctx *d, bool color, struct obuf *o)
@@ -685,8 +1397,9 @@ static void text_report(const struct diag_ctx *d, bool color, struct obuf *o)
 
 			if ((int)f->sev != sev)
 				continue;
-			obuf_printf(o, "  [%s] %s\n      %s\n      Next: %s\n", rule_name(f->rule), f->subject,
-				    f->message, f->advice);
+			obuf_printf(o, "  [%s] %s\n      %s\n", rule_name(f->rule), f->subject, f->message);
+			text_evidence(f, o);
+			obuf_printf(o, "      Next: %s\n", f->advice);
 		}
 	}
 	obuf_puts(o, "\nOK:");
@@ -695,11 +1408,14 @@ static void text_report(const struct diag_ctx *d, bool color, struct obuf *o)
 			obuf_printf(o, " %s", rule_name((enum rule_id)r));
 	obuf_putc(o, '\n');
 	if (d->unknown[0])
-		obuf_printf(o, "Not checked: %s\n", d->unknown);
+		obuf_printf(o, "Not checked: %s.\n", d->unknown);
 	if (d->owners_denied)
-		obuf_printf(o, "Note: the open files of %lu process(es) were not readable; their sockets have no owner "
-			       "here (run as root).\n",
+		obuf_printf(o, "Note: owners not visible - the open files of %lu process(es) were not readable; their "
+			       "sockets are counted by uid instead (run as root to see them).\n",
 			    d->owners_denied);
+	if (d->samples == 1)
+		obuf_puts(o, "Hint: one sample shows counts only; --samples 3 --interval 2 also measures growth, "
+			     "listen overflows and data that stays stuck.\n");
 }
 
 static void json_str(struct obuf *o, const char *s)
@@ -707,35 +1423,64 @@ static void json_str(struct obuf *o, const char *s)
 	str_escape_json(o, s, strlen(s));
 }
 
+static void json_finding(const struct finding *f, struct obuf *o)
+{
+	obuf_printf(o, "{\"rule\":\"%s\",\"severity\":\"%s\",\"subject\":", rule_name(f->rule), severity_name(f->sev));
+	json_str(o, f->subject);
+	obuf_puts(o, ",\"message\":");
+	json_str(o, f->message);
+	obuf_puts(o, ",\"advice\":");
+	json_str(o, f->advice);
+	obuf_printf(o, ",\"evidence\":{\"value\":%lld", f->value);
+	if (f->limit >= 0)
+		obuf_printf(o, ",\"limit\":%lld", f->limit);
+	if (f->percent >= 0)
+		obuf_printf(o, ",\"percent\":%.1f", f->percent);
+	if (f->first >= 0)
+		obuf_printf(o, ",\"first\":%lld", f->first);
+	if (f->pid) {
+		obuf_printf(o, ",\"pid\":%d,\"comm\":", (int)f->pid);
+		json_str(o, f->comm);
+	}
+	if (f->uid >= 0)
+		obuf_printf(o, ",\"uid\":%lld", (long long)f->uid);
+	if (f->port)
+		obuf_printf(o, ",\"port\":%u", f->port);
+	if (f->remote[0]) {
+		obuf_puts(o, ",\"remote\":");
+		json_str(o, f->remote);
+	}
+	obuf_puts(o, ",\"examples\":[");
+	for (unsigned i = 0; i < f->nexamples; i++) {
+		if (i)
+			obuf_putc(o, ',');
+		json_str(o, f->examples[i]);
+	}
+	obuf_puts(o, "]}}");
+}
+
 void diag_render(const struct diag_ctx *d, enum format fmt, bool color, struct obuf *o)
 {
 	switch (fmt) {
 	case FMT_JSON:
 	case FMT_JSONL:
-		obuf_printf(o, "{\"status\":\"%s\",\"exit\":%d,\"sockets\":%lu,\"samples\":%u,\"findings\":[",
-			    severity_name(d->worst), (int)d->worst, d->sockets, d->samples);
+		obuf_printf(o, "{\"status\":\"%s\",\"exit\":%d,\"sockets\":%lu,\"samples\":%u,\"interval\":%g,"
+			       "\"findings\":[",
+			    severity_name(d->worst), (int)d->worst, d->sockets, d->samples, d->interval);
 		for (size_t i = 0; i < d->n; i++) {
-			const struct finding *f = &d->f[i];
-
-			obuf_printf(o, "%s{\"rule\":\"%s\",\"severity\":\"%s\",\"subject\":", i ? "," : "",
-				    rule_name(f->rule), severity_name(f->sev));
-			json_str(o, f->subject);
-			obuf_puts(o, ",\"message\":");
-			json_str(o, f->message);
-			obuf_puts(o, ",\"advice\":");
-			json_str(o, f->advice);
-			obuf_printf(o, ",\"evidence\":{\"value\":%lld", f->value);
-			if (f->pid)
-				obuf_printf(o, ",\"pid\":%d", (int)f->pid);
-			if (f->port)
-				obuf_printf(o, ",\"port\":%u", f->port);
-			obuf_puts(o, "}}");
+			if (i)
+				obuf_putc(o, ',');
+			json_finding(&d->f[i], o);
 		}
 		obuf_puts(o, "],\"unchecked\":");
 		json_str(o, d->unknown);
-		obuf_puts(o, "}\n");
+		obuf_printf(o, ",\"owners_not_visible\":%lu}\n", d->owners_denied);
 		break;
 	case FMT_PROM:
+		obuf_printf(o, "# HELP sockscope_check_result Overall result: 0 ok, 1 warning, 2 critical.\n"
+			       "# TYPE sockscope_check_result gauge\n"
+			       "sockscope_check_result %d\n",
+			    (int)d->worst);
 		obuf_puts(o, "# HELP sockscope_check_status Worst severity per rule: 0 ok, 1 warning, 2 critical.\n"
 			     "# TYPE sockscope_check_status gauge\n");
 		for (int r = 0; r < RULE_MAX; r++) {
@@ -753,6 +1498,16 @@ void diag_render(const struct diag_ctx *d, enum format fmt, bool color, struct o
 			for (size_t i = 0; i < d->n; i++)
 				n += (int)d->f[i].rule == r;
 			obuf_printf(o, "sockscope_check_findings{rule=\"%s\"} %lu\n", rule_name((enum rule_id)r), n);
+		}
+		obuf_puts(o, "# HELP sockscope_check_value Largest value behind a finding per rule (count, percent "
+			     "or bytes; 0 without findings).\n# TYPE sockscope_check_value gauge\n");
+		for (int r = 0; r < RULE_MAX; r++) {
+			long long v = 0;
+
+			for (size_t i = 0; i < d->n; i++)
+				if ((int)d->f[i].rule == r && d->f[i].value > v)
+					v = d->f[i].value;
+			obuf_printf(o, "sockscope_check_value{rule=\"%s\"} %lld\n", rule_name((enum rule_id)r), v);
 		}
 		break;
 	default:

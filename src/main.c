@@ -202,8 +202,9 @@ static int print_summary(struct obuf *o, const struct render *r)
 /* `sockscope check`: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
 static int run_check(const struct options *opt)
 {
-	struct sock_set sets[16];
-	struct sock_set *ptr[16];
+	struct sock_set sets[DIAG_SAMPLES_MAX];
+	struct sock_set *ptr[DIAG_SAMPLES_MAX];
+	struct procmap *maps[DIAG_SAMPLES_MAX] = {NULL};
 	struct kernel_facts before, after;
 	struct collect_result res = {0};
 	struct filter_error fe;
@@ -212,11 +213,12 @@ static int run_check(const struct options *opt)
 	struct obuf out;
 	char msg[256];
 	unsigned n = opt->samples ? opt->samples : 1;
+	unsigned long denied = 0;
 	int err = 0, rc;
 
 	diag_init(&d);
-	if (n > 16) {
-		fprintf(stderr, "sockscope: check: at most 16 samples\n");
+	if (n > DIAG_SAMPLES_MAX) {
+		fprintf(stderr, "sockscope: check: at most %d samples\n", DIAG_SAMPLES_MAX);
 		return SEV_UNKNOWN;
 	}
 	d.samples = n;
@@ -253,11 +255,16 @@ static int run_check(const struct options *opt)
 			nanosleep(&ts, NULL);
 		}
 		err = pipeline_snapshot(&p, &sets[i], &res);
+		/* each sample keeps the owner map of its time: the next snapshot builds a fresh one */
+		maps[i] = p.owners;
+		p.owners = NULL;
+		if (p.owner_stats.denied > denied)
+			denied = p.owner_stats.denied;
 	}
 	diag_read_facts("/proc", &after);
 	if (!err) {
-		d.owners_denied = p.owner_stats.denied;
-		err = diag_run(&d, ptr, n, p.owners, &before, &after);
+		d.owners_denied = denied;
+		err = diag_run(&d, ptr, n, (const struct procmap *const *)maps, &before, &after);
 	}
 	if (err) {
 		fprintf(stderr, "sockscope: check: cannot read the socket tables: %s\n", strerror(-err));
@@ -272,8 +279,10 @@ static int run_check(const struct options *opt)
 	} else {
 		rc = SEV_UNKNOWN;
 	}
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		sock_set_free(&sets[i]);
+		procmap_free(maps[i]);
+	}
 	diag_free(&d);
 	pipeline_fini(&p);
 	return rc;

@@ -132,6 +132,24 @@ static int nl_on_sock(struct nl_run *run, const struct nlmsghdr *nlh)
 	return 0;
 }
 
+/* A kernel error code as a negative errno; anything else is a protocol error. */
+static int nl_errno(int32_t err)
+{
+	return err < 0 && err >= -4095 ? err : -EPROTO;
+}
+
+/* Length of the message at p with its padding, capped at *rem; consumes it. */
+static size_t nl_msg_step(const uint8_t *p, size_t *rem)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)p;
+	size_t step = ((size_t)nlh->nlmsg_len + 3) & ~(size_t)3;
+
+	if (step > *rem)
+		step = *rem;
+	*rem -= step;
+	return step;
+}
+
 /*
  * Runs every message of one datagram.  seq != 0: ignore messages of another
  * sequence.  Sets *done at NLMSG_DONE.  Returns 0 or a negative errno; sets
@@ -139,12 +157,18 @@ static int nl_on_sock(struct nl_run *run, const struct nlmsghdr *nlh)
  */
 static int nl_process(struct nl_run *run, const void *buf, size_t len, uint32_t seq, bool *done)
 {
-	const struct nlmsghdr *nlh = buf;
-	int rem = (int)len;
+	const uint8_t *p = buf;
+	size_t rem = len;
 	int32_t err;
 	int r;
 
-	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+	/* Not mnl_nlmsg_ok()/next(): with nlmsg_len near 2^32 they loop
+	 * forever (the length turns negative as an int, its alignment wraps). */
+	for (; rem >= sizeof(struct nlmsghdr); p += nl_msg_step(p, &rem)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)p;
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > rem)
+			break;
 		if (seq && nlh->nlmsg_seq != seq)
 			continue;
 		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
@@ -166,7 +190,7 @@ static int nl_process(struct nl_run *run, const void *buf, size_t len, uint32_t 
 				memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
 				if (err < 0) {
 					run->op = "dump";
-					return err;
+					return nl_errno(err);
 				}
 			}
 			return 0;
@@ -178,7 +202,7 @@ static int nl_process(struct nl_run *run, const void *buf, size_t len, uint32_t 
 			memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
 			if (err != 0) {
 				run->op = "dump";
-				return err < 0 ? err : -EPROTO;
+				return nl_errno(err);
 			}
 			break;
 		default:

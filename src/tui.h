@@ -91,6 +91,7 @@ struct tui_model {
 	unsigned long opened, closed, changed; /* in the last refresh */
 	struct tui_cw *cw;
 	size_t ncw;
+	bool rebase;               /* next update: the view changed (filter), not the sockets */
 };
 
 enum tui_alert_kind { TUI_ALERT_CLOSE_WAIT, TUI_ALERT_ACCEPT_QUEUE };
@@ -109,6 +110,9 @@ void tui_model_free(struct tui_model *m);
  * to it by index.  Returns 0 or -ENOMEM (the model is then reset). */
 int tui_model_update(struct tui_model *m, const struct sock_set *set, uint64_t now_ms,
 		     const struct procmap *owners);
+/* The next snapshot answers a different question (a new filter): sockets
+ * that appear or disappear with it are neither new nor closed. */
+void tui_model_rebase(struct tui_model *m);
 /* The track of set index i of the last update. */
 static inline const struct tui_track *tui_model_track(const struct tui_model *m, size_t i)
 {

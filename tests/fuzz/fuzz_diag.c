@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz_diag: feeds arbitrary bytes to the netlink side.  The input is parsed
- * as one SOCK_DIAG_BY_FAMILY message by diag_parse_msg() (as given, possibly
- * unaligned, and from an aligned copy), walked as a stream of netlink messages
+ * as one SOCK_DIAG_BY_FAMILY message by diag_parse_msg() (as given and from
+ * an unaligned copy), walked as a stream of netlink messages
  * with each one parsed, and finally replayed as the body of a record file
  * through nl_diag_replay(), which runs the collector's whole message path
  * (NLMSG_DONE/ERROR, interrupted dumps, malformed messages, framing).
  * Results are checked against the parser's promises; a broken promise aborts.
  */
 #include <errno.h>
-#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,21 +94,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct nlmsghdr *nlh;
-	void *copy;
-	int rem;
+	const uint8_t *p;
+	uint8_t *copy;
+	size_t rem;
 
 	if (size > 1 << 20)
 		return 0;
 	fuzz_parse(data, size);
-	copy = malloc(size ? size : 1);
+	copy = malloc(size + 1);
 	if (!copy)
 		return 0;
-	memcpy(copy, data, size);
-	fuzz_parse(copy, size);
-	rem = (int)size;
-	for (nlh = copy; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem))
-		fuzz_parse(nlh, (size_t)rem);
+	memcpy(copy + 1, data, size);
+	fuzz_parse(copy + 1, size); /* unaligned */
+	memmove(copy, copy + 1, size);
+	/* A message stream, walked with checked lengths (mnl_nlmsg_next()
+	 * loops forever on nlmsg_len values near 2^32). */
+	for (p = copy, rem = size; rem >= sizeof(struct nlmsghdr);) {
+		uint32_t len;
+		size_t step;
+
+		memcpy(&len, p, sizeof(len));
+		if (len < sizeof(struct nlmsghdr) || len > rem)
+			break;
+		fuzz_parse(p, rem);
+		step = ((size_t)len + 3) & ~(size_t)3;
+		if (step >= rem)
+			break;
+		p += step;
+		rem -= step;
+	}
 	free(copy);
 	fuzz_replay(data, size);
 	return 0;
