@@ -31,10 +31,20 @@
 #include <unistd.h>
 
 #include "diag_parse.h"
+#include "filter.h"
 #include "needs.h"
 #include "nl_diag.h"
 #include "sock.h"
 #include "states.h"
+
+/* assert_non_null() that the compiler also understands (cmocka's failure
+ * functions are not declared noreturn). */
+#define ASSERT_PTR(p)                     \
+	do {                              \
+		assert_non_null(p);       \
+		if (!(p))                 \
+			return;           \
+	} while (0)
 
 /* ---- message builder ---- */
 
@@ -537,21 +547,21 @@ static void t_replay_basic(void **state)
 
 	/* What mkbasic.py set up. */
 	r = find_rec(&set, AF_INET, SK_LISTEN, 5001, 0);
-	assert_non_null(r);
+	ASSERT_PTR(r);
 	assert_int_equal(r->send_q, 17); /* backlog */
 	assert_int_equal(r->recv_q, 1);  /* the unaccepted connection */
 	assert_addr(AF_INET, r->laddr, "127.0.0.1");
 	assert_non_null(sock_set_ext(&set, r));
 	r = find_rec(&set, AF_INET6, SK_LISTEN, 5002, 0);
-	assert_non_null(r);
+	ASSERT_PTR(r);
 	assert_true(r->flags & SOCK_F_V6ONLY);
 	assert_int_equal(r->send_q, 5);
 	assert_addr(AF_INET6, r->laddr, "::1");
 	r = find_rec(&set, AF_INET6, SK_LISTEN, 5003, 0);
-	assert_non_null(r);
+	ASSERT_PTR(r);
 	assert_false(r->flags & SOCK_F_V6ONLY);
 	r = find_rec(&set, AF_INET, SK_CLOSE, 5009, 0);
-	assert_non_null(r);
+	ASSERT_PTR(r);
 	assert_true(r->flags & SOCK_F_BOUND_INACTIVE);
 	for (size_t i = 0; i < set.n; i++) {
 		r = &set.v[i];
@@ -559,7 +569,10 @@ static void t_replay_basic(void **state)
 		if (r->state == SK_ESTABLISHED && r->lport == 5003) {
 			assert_addr(AF_INET6, r->laddr, "::ffff:127.0.0.1");
 		} else if (r->state == SK_ESTABLISHED && r->rport == 5001 && r->recv_q == 100) {
-			assert_string_equal(sock_set_ext(&set, r)->cong, "bbr");
+			const struct sock_ext *e = sock_set_ext(&set, r);
+
+			ASSERT_PTR(e);
+			assert_string_equal(e->cong, "bbr");
 		} else if (r->state == SK_TIME_WAIT) {
 			assert_int_equal(r->timer, SOCK_TIMER_TIMEWAIT);
 			assert_true(r->timer_expires_ms > 0 && r->timer_expires_ms <= 60000);
@@ -815,26 +828,28 @@ static uint64_t fd_cookie(int fd)
 static void check_live(const struct sock_set *set, int family, const struct live_pair *p)
 {
 	const struct sock_rec *r;
+	const struct sock_ext *e;
 
 	r = find_rec(set, family, SK_LISTEN, p->lport, 0);
-	assert_non_null(r);
+	ASSERT_PTR(r);
 	assert_int_equal(r->inode, fd_inode(p->lfd));
 	assert_true(r->cookie == fd_cookie(p->lfd));
 	assert_int_equal(r->send_q, 4);
 	assert_int_equal(r->uid, getuid());
 	r = find_rec(set, family, SK_ESTABLISHED, p->cport, p->lport);
-	assert_non_null(r);
+	ASSERT_PTR(r);
 	assert_int_equal(r->inode, fd_inode(p->cfd));
 	assert_int_equal(r->recv_q, 5); /* "hello" sent by the server side */
 	r = find_rec(set, family, SK_ESTABLISHED, p->lport, p->cport);
-	assert_non_null(r);
+	ASSERT_PTR(r);
 	assert_int_equal(r->inode, fd_inode(p->afd));
 	assert_true(r->cookie == fd_cookie(p->afd));
-	assert_non_null(sock_set_ext(set, r));
-	assert_true(SOCK_INFO_HAS(sock_set_ext(set, r), tcpi_rtt));
-	assert_int_equal(sock_set_ext(set, r)->info.tcpi_state, SK_ESTABLISHED);
-	assert_true(sock_set_ext(set, r)->cong[0] != '\0');
-	assert_int_equal(sock_set_ext(set, r)->has_mem, 1);
+	e = sock_set_ext(set, r);
+	ASSERT_PTR(e);
+	assert_true(SOCK_INFO_HAS(e, tcpi_rtt));
+	assert_int_equal(e->info.tcpi_state, SK_ESTABLISHED);
+	assert_true(e->cong[0] != '\0');
+	assert_int_equal(e->has_mem, 1);
 }
 
 static void t_live_collect(void **state)
@@ -896,6 +911,30 @@ static void t_live_collect(void **state)
 	for (size_t i = 0; i < set.n; i++) {
 		assert_int_equal(set.v[i].state, SK_LISTEN);
 		assert_int_equal(set.v[i].ext, SOCK_NO_EXT);
+	}
+
+	/* Kernel bytecode: only the sockets on the listener's port come back. */
+	{
+		struct filter_error ferr;
+		struct filter *f = NULL;
+		char expr[64];
+		size_t n4 = 0;
+
+		snprintf(expr, sizeof(expr), "sport = :%u or dport = :%u", p4.lport, p4.lport);
+		assert_int_equal(filter_parse_str(expr, &f, &ferr), 0);
+		sock_set_clear(&set);
+		req.states = SK_ALL_STATES;
+		req.kfilter = f;
+		res = (struct collect_result){ 0 };
+		assert_int_equal(nl_diag_collect(&req, set_sink, &set, &res, &op), 0);
+		assert_true(res.kernel_filtered);
+		for (size_t i = 0; i < set.n; i++) {
+			assert_true(set.v[i].lport == p4.lport || set.v[i].rport == p4.lport);
+			n4 += set.v[i].family == AF_INET;
+		}
+		assert_int_equal(n4, 3); /* listener, client, accepted */
+		req.kfilter = NULL;
+		filter_free(f);
 	}
 
 	/* A sink error stops the collection and is returned. */
