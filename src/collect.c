@@ -111,6 +111,11 @@ int collect_run(const struct collect_req *req, sock_sink_fn sink, void *arg, str
 		err = nl_diag_collect(req, sink, arg, res, &op);
 		if (!err || !can_fall_back(err))
 			return err;
+		/* the sink's own errors and a failed --record are not netlink's */
+		if (op && (!strcmp(op, "sink") || !strcmp(op, "record"))) {
+			res->fallback_op = op;
+			return err;
+		}
 		if (res->records && sink(arg, NULL, NULL) < 0)
 			return err; /* a streaming sink has printed rows already */
 		memset(res, 0, sizeof(*res));
