@@ -213,6 +213,7 @@ static int run_check(const struct options *opt)
 	struct obuf out;
 	char msg[256];
 	unsigned n = opt->samples ? opt->samples : 1;
+	const char *root = opt->proc_root && opt->backend == BACKEND_PROC ? opt->proc_root : "/proc";
 	unsigned long denied = 0;
 	int err = 0, rc;
 
@@ -229,7 +230,8 @@ static int run_check(const struct options *opt)
 			return SEV_UNKNOWN;
 		}
 	}
-	err = pipeline_init(&p, opt, NEED_OWNERS, &fe);
+	/* owners are looked up below, after each dump (a filter on pid/process adds its own need) */
+	err = pipeline_init(&p, opt, NEED_NONE, &fe);
 	if (err) {
 		if (err == -EINVAL && fe.msg[0])
 			print_filter_error(&fe);
@@ -247,7 +249,7 @@ static int run_check(const struct options *opt)
 		sock_set_init(&sets[i]);
 		ptr[i] = &sets[i];
 	}
-	diag_read_facts("/proc", &before);
+	diag_read_facts(root, &before);
 	for (unsigned i = 0; i < n && !err; i++) {
 		if (i) {
 			struct timespec ts = {(time_t)d.interval, (long)((d.interval - (double)(time_t)d.interval) * 1e9)};
@@ -255,13 +257,18 @@ static int run_check(const struct options *opt)
 			nanosleep(&ts, NULL);
 		}
 		err = pipeline_snapshot(&p, &sets[i], &res);
-		/* each sample keeps the owner map of its time: the next snapshot builds a fresh one */
-		maps[i] = p.owners;
-		p.owners = NULL;
-		if (p.owner_stats.denied > denied)
-			denied = p.owner_stats.denied;
+		if (!err) {
+			struct procmap_stats st = {0};
+
+			/* each sample's owners, walked after its dump: a socket accepted during the walk is
+			 * in the map; one that closes after the dump is missing from it, which is rarer */
+			if (procmap_build(root, &maps[i], &st) == -ENOMEM)
+				err = -ENOMEM;
+			if (st.denied > denied)
+				denied = st.denied;
+		}
 	}
-	diag_read_facts("/proc", &after);
+	diag_read_facts(root, &after);
 	if (!err) {
 		d.owners_denied = denied;
 		err = diag_run(&d, ptr, n, (const struct procmap *const *)maps, &before, &after);
@@ -415,9 +422,13 @@ static int run_list(const struct options *opt)
 	if (err == -EPIPE) {
 		rc = EXIT_OK; /* `sockscope | head` */
 	} else if (err) {
-		if (res.used == BACKEND_NETLINK && res.fallback_op && opt->backend == BACKEND_NETLINK)
+		if (res.fallback_op && !strcmp(res.fallback_op, "record"))
+			fprintf(stderr, "sockscope: cannot write %s: %s\n", opt->record, strerror(-err));
+		else if (res.used == BACKEND_NETLINK && res.fallback_op && strcmp(res.fallback_op, "sink"))
 			fprintf(stderr, "sockscope: netlink sock_diag failed (%s: %s)\n", res.fallback_op,
 				strerror(-err));
+		else if (res.used == BACKEND_REPLAY)
+			fprintf(stderr, "sockscope: cannot replay %s: %s\n", opt->replay, strerror(-err));
 		else if (res.used == BACKEND_PROC)
 			fprintf(stderr, "sockscope: cannot read %s/net/tcp: %s\n", opt->proc_root ? opt->proc_root : "/proc",
 				strerror(-err));
