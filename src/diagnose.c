@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "states.h"
 #include "strutil.h"
@@ -235,6 +236,7 @@ static struct finding *add(struct diag_ctx *d, enum rule_id rule, enum severity 
 	f->rule = rule;
 	f->sev = sev;
 	f->limit = -1;
+	f->threshold = -1;
 	f->percent = -1;
 	f->first = -1;
 	f->uid = -1;
@@ -517,8 +519,8 @@ static void close_wait_trend(char *msg, size_t len, const struct trend *tr, doub
 {
 	if (tr->steady)
 		cat(msg, len,
-		    " The count grew from %lu to %lu in %.1f s (%+lld) and never fell: the signature of a leak - a code "
-		    "path that forgets close() or never reaches it (an error or timeout path, typically).",
+		    " The count grew from %lu to %lu in %.1f s (%+lld) and never fell: the signature of a leak - a "
+		    "code path that forgets close() or never reaches it (an error or timeout path, typically).",
 		    tr->first, tr->last, span, tr->growth);
 	else if (tr->growth > 0)
 		cat(msg, len,
@@ -570,10 +572,12 @@ static int rule_close_wait(struct diag_ctx *d, struct sock_set *const *s, size_t
 				goto out;
 			t->count[k]++;
 			if (k == ns - 1) {
-				if (!t->nex) /* first in the last sample */
+				if (!pid) /* owner not visible */
+					t->flagged++;
+				else if (!t->pid)
 					owner_set(t, pid, comm, r->uid);
-				else if (t->pid != pid || (!pid && t->uid != r->uid))
-					t->pid = -1;
+				else if (t->pid != pid)
+					t->pid = -1; /* several processes */
 				tally_port(t, r->lport);
 				tally_example(t, r);
 			}
@@ -596,7 +600,7 @@ static int rule_close_wait(struct diag_ctx *d, struct sock_set *const *s, size_t
 		finding_owner(f, t);
 		finding_examples(f, t);
 		f->value = (long long)tr.last;
-		f->limit = (long long)(sev == SEV_CRITICAL ? th->crit : th->warn);
+		f->threshold = sev == SEV_CRITICAL ? th->crit : th->warn;
 		if (ns > 1)
 			f->first = (long long)tr.first;
 		snprintf(f->message, sizeof(f->message), "%lu connections in CLOSE-WAIT", tr.last);
@@ -610,12 +614,13 @@ static int rule_close_wait(struct diag_ctx *d, struct sock_set *const *s, size_t
 			cat(f->message, sizeof(f->message),
 			    " Likely causes: a code path that forgets close() or never reaches it (a leak); responses "
 			    "slower than the peers' timeouts; an accept backlog so deep that peers give up while still "
-			    "queued. Sample again (--samples 5 --interval 2): a count that keeps growing, with the same "
-			    "remote, is a leak.");
+			    "queued. Sample again (--samples 5 --interval 2): a count that keeps growing, with the "
+			    "same remote, is a leak.");
 		if (t->pid > 0)
 			snprintf(f->advice, sizeof(f->advice),
 				 "List them: sockscope -p state close-wait pid = %d. Check that the error and timeout "
-				 "paths of %s close their sockets; compare the peers' timeouts with its response times.",
+				 "paths of %s close their sockets; compare the peers' timeouts with its response "
+				 "times.",
 				 (int)t->pid, t->comm);
 		else
 			snprintf(f->advice, sizeof(f->advice),
@@ -641,13 +646,16 @@ static int rule_close_wait(struct diag_ctx *d, struct sock_set *const *s, size_t
 			finding_owner(f, t);
 		finding_examples(f, t);
 		f->value = (long long)tr.last;
-		f->limit = (long long)(sev == SEV_CRITICAL ? th->crit : th->warn);
+		f->threshold = sev == SEV_CRITICAL ? th->crit : th->warn;
 		if (ns > 1)
 			f->first = (long long)tr.first;
 		if (t->pid > 0)
 			owner_subject(t, who, sizeof(who));
 		else
-			snprintf(who, sizeof(who), "%s", t->pid < 0 ? "several processes" : "a process not visible here");
+			snprintf(who, sizeof(who), "%s",
+				 t->pid < 0 ? "several processes" : "a process not visible here");
+		if (t->pid && t->flagged)
+			cat(who, sizeof(who), " and %lu not visible", t->flagged);
 		snprintf(f->message, sizeof(f->message),
 			 "%lu CLOSE-WAIT connections with %s, held by %s: that peer closed them and this host did not.",
 			 tr.last, t->key, who);
@@ -691,7 +699,8 @@ static const struct sock_rec *listener_of(const struct sock_set *last, const str
 }
 
 static int rule_accept_queue(struct diag_ctx *d, struct sock_set *const *s, size_t ns,
-			     const struct procmap *const *pm, const struct kernel_facts *b, const struct kernel_facts *a)
+			     const struct procmap *const *pm, const struct kernel_facts *b,
+			     const struct kernel_facts *a)
 {
 	const struct sock_set *last = s[ns - 1];
 	struct tallies lq = {0};
@@ -749,6 +758,8 @@ static int rule_accept_queue(struct diag_ctx *d, struct sock_set *const *s, size
 		f->value = r->recv_q;
 		f->limit = r->send_q;
 		f->percent = pct;
+		f->threshold = sev == SEV_CRITICAL ? d->th[RULE_ACCEPT_QUEUE].crit
+						   : d->th[RULE_ACCEPT_QUEUE].warn;
 		if (pid > 0) {
 			safe_comm(comm, c, sizeof(c));
 			f->pid = pid;
@@ -764,16 +775,16 @@ static int rule_accept_queue(struct diag_ctx *d, struct sock_set *const *s, size
 			cat(full, sizeof(full), "%s%s", full[0] ? ", " : "", ep);
 		} else {
 			snprintf(f->message, sizeof(f->message),
-				 "accept queue at %.0f%%: %u connections wait for accept(), backlog %u: the application "
-				 "accepts more slowly than connections arrive.",
+				 "accept queue at %.0f%%: %u connections wait for accept(), backlog %u: the "
+				 "application accepts more slowly than connections arrive.",
 				 pct, r->recv_q, r->send_q);
 		}
 		if (ns > 1 && t)
 			cat(f->message, sizeof(f->message), " It was full in %lu of %zu samples.", t->flagged, ns);
 		if (pid > 0)
 			snprintf(f->advice, sizeof(f->advice),
-				 "Check that pid %d accepts (blocked? out of workers?): sockscope -p sport = :%u; raise the "
-				 "listen() backlog and net.core.somaxconn only if it does.",
+				 "Check that pid %d accepts (blocked? out of workers?): sockscope -p sport = :%u; "
+				 "raise the listen() backlog and net.core.somaxconn only if it does.",
 				 (int)pid, r->lport);
 		else
 			snprintf(f->advice, sizeof(f->advice),
@@ -899,6 +910,8 @@ static int rule_syn_recv(struct diag_ctx *d, struct sock_set *const *s, size_t n
 		}
 		f->port = (uint16_t)port;
 		f->value = (long long)tr.last;
+		if (tr.last >= th->warn)
+			f->threshold = tr.last >= th->crit ? th->crit : th->warn;
 		if (ns > 1)
 			f->first = (long long)tr.first;
 		f->nexamples = t->nex;
@@ -908,8 +921,8 @@ static int rule_syn_recv(struct diag_ctx *d, struct sock_set *const *s, size_t n
 			f->percent = l->send_q ? 100.0 * (double)tr.last / l->send_q : -1;
 		}
 		snprintf(f->message, sizeof(f->message),
-			 "%lu half-open connections (SYN-RECEIVED): SYNs arrive and the handshakes do not complete, the "
-			 "clients' final ACKs never arrive. They come from %lu address%s: %s",
+			 "%lu half-open connections (SYN-RECEIVED): SYNs arrive and the handshakes do not complete, "
+			 "the clients' final ACKs never arrive. They come from %lu address%s: %s",
 			 tr.last, t->distinct, t->distinct == 1 ? "" : "es",
 			 t->distinct > 16 && t->distinct * 2 >= tr.last
 				 ? "many sources, the mark of a SYN flood (often with spoofed addresses)."
@@ -975,14 +988,15 @@ static int rule_time_wait(struct diag_ctx *d, const struct sock_set *last, const
 			f->value = (long long)tw;
 			f->limit = k->max_tw_buckets;
 			f->percent = pct;
+			f->threshold = sev == SEV_CRITICAL ? th->crit : th->warn;
 			snprintf(f->message, sizeof(f->message),
 				 "%lu TIME-WAIT sockets, %.0f%% of tcp_max_tw_buckets (%lld); beyond it the kernel "
-				 "destroys them at once and logs \"time wait bucket table overflow\". TIME-WAIT stays with "
-				 "the side that closes first: this host closes many short connections.",
+				 "destroys them at once and logs \"time wait bucket table overflow\". TIME-WAIT stays "
+				 "with the side that closes first: this host closes many short connections.",
 				 tw, pct, k->max_tw_buckets);
 			snprintf(f->advice, sizeof(f->advice),
-				 "Reuse connections (keep-alive, pools); let the clients close first where the protocol "
-				 "allows: sockscope state time-wait --group-by=remote.");
+				 "Reuse connections (keep-alive, pools); let the clients close first where the "
+				 "protocol allows: sockscope state time-wait --group-by=remote.");
 		}
 	} else {
 		note(d, "TIME-WAIT total (cannot read tcp_max_tw_buckets)");
@@ -1007,6 +1021,7 @@ static int rule_time_wait(struct diag_ctx *d, const struct sock_set *last, const
 		f->value = (long long)t->count[0];
 		f->limit = range;
 		f->percent = pct;
+		f->threshold = sev == SEV_CRITICAL ? th->crit : th->warn;
 		f->nexamples = t->nex;
 		memcpy(f->examples, t->ex, sizeof(f->examples));
 		snprintf(f->message, sizeof(f->message),
@@ -1047,9 +1062,11 @@ static int rule_orphans(struct diag_ctx *d, struct sock_set *const *s, size_t ns
 			f->value = k->orphans;
 			f->limit = k->max_orphans;
 			f->percent = pct;
+			f->threshold = sev == SEV_CRITICAL ? d->th[RULE_ORPHANS].crit
+							   : d->th[RULE_ORPHANS].warn;
 			snprintf(f->message, sizeof(f->message),
-				 "%lld orphaned sockets (closed by their process, still finishing the close), %.0f%% of "
-				 "tcp_max_orphans (%lld); past it the kernel resets connections and logs \"too many "
+				 "%lld orphaned sockets (closed by their process, still finishing the close), %.0f%% "
+				 "of tcp_max_orphans (%lld); past it the kernel resets connections and logs \"too many "
 				 "orphaned sockets\".",
 				 k->orphans, pct, k->max_orphans);
 			snprintf(f->advice, sizeof(f->advice),
@@ -1100,7 +1117,8 @@ static int rule_orphans(struct diag_ctx *d, struct sock_set *const *s, size_t ns
 			 "%lu orphaned sockets linger in FIN-WAIT-2: this host closed them and the peers never sent "
 			 "their FIN. They expire after tcp_fin_timeout (%lld s) but count against tcp_max_orphans.",
 			 fw2_orphans, k->fin_timeout);
-		snprintf(f->advice, sizeof(f->advice), "See which peers: sockscope state fin-wait-2 --group-by=remote-host.");
+		snprintf(f->advice, sizeof(f->advice),
+			 "See which peers: sockscope state fin-wait-2 --group-by=remote-host.");
 	}
 	/* held FIN-WAIT-2 is the mirror of CLOSE-WAIT: the same levels apply */
 	for (size_t i = 0; i < owned.n; i++) {
@@ -1120,6 +1138,8 @@ static int rule_orphans(struct diag_ctx *d, struct sock_set *const *s, size_t ns
 		finding_owner(f, t);
 		finding_examples(f, t);
 		f->value = (long long)tr.last;
+		f->threshold = sev == SEV_CRITICAL ? d->th[RULE_CLOSE_WAIT].crit
+						   : d->th[RULE_CLOSE_WAIT].warn;
 		if (ns > 1)
 			f->first = (long long)tr.first;
 		snprintf(f->message, sizeof(f->message),
@@ -1185,22 +1205,31 @@ static int stuck_finding(struct diag_ctx *d, const struct tally *t, unsigned kin
 	if (!f)
 		return -ENOMEM;
 	owner_subject(t, who, sizeof(who));
-	snprintf(f->subject, sizeof(f->subject), "%s, %s", who, kind == STUCK_RECV ? "not reading" : "peer not reading");
+	snprintf(f->subject, sizeof(f->subject), "%s, %s", who,
+		 kind == STUCK_RECV ? "not reading" : "peer not reading");
 	finding_owner(f, t);
 	finding_examples(f, t);
 	f->value = (long long)t->maxval;
-	f->limit = (long long)(sev == SEV_CRITICAL ? th->crit : th->warn);
+	if (t->maxval >= th->warn)
+		f->threshold = t->maxval >= th->crit ? th->crit : th->warn;
 	if (ns > 1)
 		snprintf(span, sizeof(span), " in all %zu samples over %.1f s", ns, (double)(ns - 1) * d->interval);
 	else
 		snprintf(span, sizeof(span), " (one sample: --samples 3 shows whether it stays)");
 	if (kind == STUCK_RECV) {
-		snprintf(f->message, sizeof(f->message),
-			 "%lu established connection%s hold%s %llu bytes received and not read by the application (up "
-			 "to %lu on one)%s: %s is not reading them - blocked, busy elsewhere, or it lost track of the "
-			 "socket. Its peers see a closed window and stall.",
-			 t->count[0], t->count[0] == 1 ? "" : "s", t->count[0] == 1 ? "s" : "", t->bytes, t->maxval, span,
-			 t->pid > 0 ? "the process" : "the owning process");
+		if (t->count[0] == 1)
+			snprintf(f->message, sizeof(f->message),
+				 "1 established connection holds %llu bytes received and not read by the "
+				 "application%s: %s is not reading it - blocked, busy elsewhere, or it lost track of "
+				 "the socket. The peer sees a closed window and stalls.",
+				 t->bytes, span, t->pid > 0 ? "the process" : "the owning process");
+		else
+			snprintf(f->message, sizeof(f->message),
+				 "%lu established connections hold %llu bytes received and not read by the application "
+				 "(up to %lu on one)%s: %s is not reading them - blocked, busy elsewhere, or it lost "
+				 "track of the sockets. The peers see a closed window and stall.",
+				 t->count[0], t->bytes, t->maxval, span,
+				 t->pid > 0 ? "the process" : "the owning process");
 		if (t->pid > 0)
 			snprintf(f->advice, sizeof(f->advice),
 				 "See what pid %d is doing (cat /proc/%d/stack, strace -p %d); list them: sockscope -p "
@@ -1211,13 +1240,23 @@ static int stuck_finding(struct diag_ctx *d, const struct tally *t, unsigned kin
 				 "Run as root to see the process; list them: sockscope -i state established uid = %u.",
 				 t->uid);
 	} else {
-		snprintf(f->message, sizeof(f->message),
-			 "%lu established connection%s hold%s %llu bytes sent and not acknowledged (up to %lu on "
-			 "one)%s: the peer is not reading (its receive window is closed) or the path loses packets.",
-			 t->count[0], t->count[0] == 1 ? "" : "s", t->count[0] == 1 ? "s" : "", t->bytes, t->maxval, span);
-		if (t->flagged)
+		if (t->count[0] == 1)
+			snprintf(f->message, sizeof(f->message),
+				 "1 established connection holds %llu bytes sent and not acknowledged%s: the peer is "
+				 "not reading (its receive window is closed) or the path loses packets.",
+				 t->bytes, span);
+		else
+			snprintf(f->message, sizeof(f->message),
+				 "%lu established connections hold %llu bytes sent and not acknowledged (up to %lu on "
+				 "one)%s: the peers are not reading (their receive windows are closed) or the path "
+				 "loses packets.",
+				 t->count[0], t->bytes, t->maxval, span);
+		if (t->flagged == 1 && t->count[0] == 1)
 			cat(f->message, sizeof(f->message),
-			    " %lu of them probe a zero window (persist timer): the peer's receive buffer is full.",
+			    " It probes a zero window (persist timer): the peer's receive buffer is full.");
+		else if (t->flagged)
+			cat(f->message, sizeof(f->message),
+			    " %lu of them probe a zero window (persist timer): their peers' receive buffers are full.",
 			    t->flagged);
 		snprintf(f->advice, sizeof(f->advice),
 			 "Look at the peer: its Recv-Q for this connection shows unread data (sockscope -p state "
@@ -1322,7 +1361,8 @@ int diag_run(struct diag_ctx *d, struct sock_set *const *samples, size_t ns, con
 	if (!any_owners)
 		note(d, "owning processes (not collected)");
 	else if (d->owners_denied)
-		note(d, "owners of sockets in processes this user cannot inspect (run as root)");
+		note(d, geteuid() ? "owners of sockets in processes this user cannot inspect (run as root)"
+				  : "owners of sockets in processes that could not be inspected");
 	err = rule_close_wait(d, samples, ns, owners);
 	if (!err)
 		err = rule_accept_queue(d, samples, ns, owners, before, after);
@@ -1361,9 +1401,12 @@ static void text_evidence(const struct finding *f, struct obuf *o)
 	}
 	obuf_printf(o, "%s value %lld", any ? ";" : "", f->value);
 	if (f->limit >= 0)
-		obuf_printf(o, " (limit %lld)", f->limit);
+		obuf_printf(o, " of %lld", f->limit);
 	if (f->percent >= 0)
-		obuf_printf(o, ", %.0f%%", f->percent);
+		obuf_printf(o, " (%.0f%%)", f->percent);
+	if (f->threshold >= 0)
+		obuf_printf(o, ", level %g%s crossed", f->threshold,
+			    f->percent >= 0 && rule_percent[f->rule] ? "%" : "");
 	if (f->first >= 0)
 		obuf_printf(o, "; first sample %lld, change %+lld", f->first, f->value - f->first);
 	obuf_putc(o, '\n');
@@ -1411,8 +1454,8 @@ static void text_report(const struct diag_ctx *d, bool color, struct obuf *o)
 		obuf_printf(o, "Not checked: %s.\n", d->unknown);
 	if (d->owners_denied)
 		obuf_printf(o, "Note: owners not visible - the open files of %lu process(es) were not readable; their "
-			       "sockets are counted by uid instead (run as root to see them).\n",
-			    d->owners_denied);
+			       "sockets are counted by uid instead%s.\n",
+			    d->owners_denied, geteuid() ? " (run as root to see them)" : "");
 	if (d->samples == 1)
 		obuf_puts(o, "Hint: one sample shows counts only; --samples 3 --interval 2 also measures growth, "
 			     "listen overflows and data that stays stuck.\n");
@@ -1436,6 +1479,8 @@ static void json_finding(const struct finding *f, struct obuf *o)
 		obuf_printf(o, ",\"limit\":%lld", f->limit);
 	if (f->percent >= 0)
 		obuf_printf(o, ",\"percent\":%.1f", f->percent);
+	if (f->threshold >= 0)
+		obuf_printf(o, ",\"threshold\":%g", f->threshold);
 	if (f->first >= 0)
 		obuf_printf(o, ",\"first\":%lld", f->first);
 	if (f->pid) {
@@ -1491,7 +1536,8 @@ void diag_render(const struct diag_ctx *d, enum format fmt, bool color, struct o
 					worst = (int)d->f[i].sev;
 			obuf_printf(o, "sockscope_check_status{rule=\"%s\"} %d\n", rule_name((enum rule_id)r), worst);
 		}
-		obuf_puts(o, "# HELP sockscope_check_findings Findings per rule.\n# TYPE sockscope_check_findings gauge\n");
+		obuf_puts(o, "# HELP sockscope_check_findings Findings per rule.\n"
+			     "# TYPE sockscope_check_findings gauge\n");
 		for (int r = 0; r < RULE_MAX; r++) {
 			unsigned long n = 0;
 

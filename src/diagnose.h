@@ -49,7 +49,8 @@ struct finding {
 	char advice[320];
 	/* evidence */
 	long long value;    /* the count, queue length or bytes that triggered */
-	long long limit;    /* what value is measured against, -1 if nothing */
+	long long limit;    /* the kernel's or socket's limit value is measured against, -1 if none */
+	double threshold;   /* the level (--threshold) it crossed, in the rule's unit; -1 if none */
 	double percent;     /* value as a percentage of limit, < 0 if none */
 	long long first;    /* value in the first sample when several were taken, else -1 */
 	int32_t pid;        /* 0 if none or not visible */

@@ -577,9 +577,10 @@ int options_parse(int argc, char **argv, struct options *opt, char *err, size_t 
 		if (c == 1) {
 			/* a non-option, in order: the command (first one only) or a trailing argument.
 			 * Writing into argv[1 + ntrail] is safe: getopt has already moved past it. */
-			if (cmd < 0 && ntrail == 0 && command_from_word(optarg) >= 0)
+			if (cmd < 0 && ntrail == 0 && command_from_word(optarg) >= 0) {
 				cmd = command_from_word(optarg);
-			else
+				opt->cmd = (enum command)cmd; /* known even if a later option is bad */
+			} else
 				argv[1 + ntrail++] = optarg;
 			if (cmd < 0)
 				cmd = CMD_LIST; /* later words are never commands */

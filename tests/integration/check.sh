@@ -7,7 +7,11 @@
 # with ListenOverflows growing, a SYN-RECEIVED pile-up, ephemeral ports held
 # in TIME-WAIT, data that nobody reads, a half-closed FIN-WAIT-2 holder, a
 # clean namespace (exit 0), and the usage errors and output formats.
+
+# jq and awk programs are in single quotes on purpose
+# shellcheck disable=SC2016
 set -uo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need_root
@@ -80,13 +84,29 @@ run() {
 	RC=$?
 	OUT=$(cat "$TMP/out")
 	ERR=$(cat "$TMP/err")
+	if [ -n "${CHECK_SH_SAVE:-}" ]; then # keep every report, for reading
+		NRUN=$((NRUN + 1))
+		printf '%s\n%s\nexit %s\n' "$ns: sockscope $*" "$OUT" "$RC" >"$CHECK_SH_SAVE/$NRUN.txt"
+	fi
 }
+NRUN=0
 
 # jqt FILTER: true if the filter yields true on $OUT
 jqt() { jq -e "$@" >/dev/null 2>&1 <<<"$OUT"; }
 
 # count of sockets in a /proc/net/tcp state (hex) inside NS
 tcp_count() { ip netns exec "$1" awk -v st="$2" 'NR > 1 && $4 == st { n++ } END { print n + 0 }' /proc/net/tcp; }
+
+# wait_count NS STATE N: up to 5 s for N sockets in STATE; prints the count
+wait_count() {
+	local i n=0
+	for ((i = 0; i < 100; i++)); do
+		n=$(tcp_count "$1" "$2")
+		[ "$n" -ge "$3" ] && break
+		sleep 0.05
+	done
+	echo "$n"
+}
 
 # a TcpExt counter inside NS
 tcpext() {
@@ -106,8 +126,10 @@ mkns "$NS1" || exit 1
 bg "$NS1" "$TMP/r1" leak-server 127.0.0.1 8080 "$TMP/r1" || exit 1
 SRV1=$BGPID
 ip netns exec "$NS1" "$PY" "$SCEN" churn 127.0.0.1 8080 300 || bad "churn failed"
-cw=$(tcp_count "$NS1" 08)
+cw=$(wait_count "$NS1" 08 300)
 check "300 CLOSE-WAIT sockets made (got $cw)" test "$cw" -ge 300
+# jq: the per-process close-wait finding of pid $p
+BYPID='.findings[] | select(.rule == "close-wait" and .evidence.pid == $p and (.evidence | has("remote") | not))'
 run "$NS1" check
 expect_rc 2 "close-wait leak: text"
 check "text report names pid $SRV1" grep -q "\[close-wait\] pid $SRV1 (python" <<<"$OUT"
@@ -118,12 +140,13 @@ run "$NS1" check --format=json
 expect_rc 2 "close-wait leak: json"
 check "json: status CRITICAL, exit 2" jqt '.status == "CRITICAL" and .exit == 2'
 check "json: close-wait finding with the server's pid" \
-	jqt --argjson p "$SRV1" '[.findings[] | select(.rule == "close-wait" and .evidence.pid == $p)] | length == 1'
+	jqt --argjson p "$SRV1" '[.findings[] | select(.rule == "close-wait" and .evidence.pid == $p
+	and (.subject | startswith("pid \($p) (")))] | length == 1'
 check "json: its count is the real CLOSE-WAIT count ($cw)" \
 	jqt --argjson p "$SRV1" --argjson n "$cw" \
-	'.findings[] | select(.rule == "close-wait" and .evidence.pid == $p) | .evidence.value == $n'
+	"$BYPID"' | .evidence.value == $n'
 check "json: 3 example sockets local -> peer" \
-	jqt --argjson p "$SRV1" '.findings[] | select(.rule == "close-wait" and .evidence.pid == $p) | .evidence.examples
+	jqt --argjson p "$SRV1" "$BYPID"' | .evidence.examples
 	| length == 3 and all(test("^127\\.0\\.0\\.1:8080 -> 127\\.0\\.0\\.1:[0-9]+$"))'
 check "json: per-remote finding for 127.0.0.1" \
 	jqt '[.findings[] | select(.rule == "close-wait" and .evidence.remote == "127.0.0.1")] | length == 1'
@@ -144,10 +167,10 @@ run "$NS1" check --samples 3 --interval 1 --format=json
 kill "$CHURN" 2>/dev/null
 expect_rc 2 "close-wait growth"
 check "growth: first sample count below the last" \
-	jqt --argjson p "$SRV1" '.findings[] | select(.rule == "close-wait" and .evidence.pid == $p)
+	jqt --argjson p "$SRV1" "$BYPID"'
 	| .evidence.first > 0 and .evidence.value > .evidence.first'
 check "growth: reported as a steady growth, a leak" \
-	jqt --argjson p "$SRV1" '.findings[] | select(.rule == "close-wait" and .evidence.pid == $p)
+	jqt --argjson p "$SRV1" "$BYPID"'
 	| .message | test("grew from [0-9]+ to [0-9]+ .*never fell.*leak")'
 check "json: samples 3" jqt '.samples == 3'
 
@@ -196,7 +219,8 @@ check "finding reports the ListenOverflows increase, within the measured one" \
 	jqt --argjson d "$((ov1 - ov0))" '[.findings[] | select(.rule == "accept-queue"
 	and (.subject | test("ListenOverflows")) and .evidence.value > 0 and .evidence.value <= $d)] | length == 1'
 check "accept-queue finding says it was full in every sample" \
-	jqt '.findings[] | select(.rule == "accept-queue" and .evidence.port == 8081) | .message | test("full in 2 of 2")'
+	jqt '.findings[] | select(.rule == "accept-queue" and .evidence.port == 8081)
+	| .message | test("full in 2 of 2")'
 
 # ---- 3. SYN-RECEIVED pile-up: the server drops the clients' ACKs ---------------
 NS3S="${TAG}ss"
@@ -213,8 +237,7 @@ EOF
 bg "$NS3S" "$TMP/r3" noaccept-server 0.0.0.0 8082 "$TMP/r3" 128 || exit 1
 SRV3=$BGPID
 bg "$NS3C" "$TMP/r3c" syn-flood 10.77.3.1 8082 60 "$TMP/r3c" || exit 1
-sleep 0.5
-sr=$(tcp_count "$NS3S" 03)
+sr=$(wait_count "$NS3S" 03 60)
 check "60 SYN-RECEIVED sockets made (got $sr)" test "$sr" -ge 60
 run "$NS3S" check --threshold syn-recv=10:50 --format=json
 expect_rc 2 "syn-recv pile-up above 50"
@@ -237,8 +260,7 @@ mkns "$NS4S" && mkns "$NS4C" && veth "$NS4S" "$NS4C" 4 || exit 1
 ip netns exec "$NS4C" sysctl -qw net.ipv4.ip_local_port_range="40000 40099" || bad "sysctl port range"
 bg "$NS4S" "$TMP/r4" close-server 0.0.0.0 8083 "$TMP/r4" || exit 1
 ip netns exec "$NS4C" "$PY" "$SCEN" churn 10.77.4.1 8083 95 || bad "time-wait churn"
-sleep 0.3
-tw=$(tcp_count "$NS4C" 06)
+tw=$(wait_count "$NS4C" 06 95)
 check "95 TIME-WAIT sockets on the client (got $tw)" test "$tw" -ge 95
 run "$NS4C" check --format=json
 expect_rc 2 "time-wait: 95% of the ports is critical"
@@ -258,8 +280,9 @@ SRV5=$BGPID
 bg "$NS5" "$TMP/r5c" sender 127.0.0.1 8084 8000000 "$TMP/r5c" || exit 1
 CLI5=$BGPID
 sleep 0.3
-rq=$(ip netns exec "$NS5" awk 'NR > 1 && $2 ~ /:1F94$/ && $4 == "01" { split($5, q, ":"); print strtonum("0x" q[2]) }' \
-	/proc/net/tcp 2>/dev/null)
+# the server's Recv-Q, from /proc/net/tcp (tx_queue:rx_queue in hex)
+rq=$(ip netns exec "$NS5" awk 'NR > 1 && $2 ~ /:1F94$/ && $4 == "01" { split($5, q, ":"); print q[2] }' /proc/net/tcp)
+[ -n "$rq" ] && rq=$((16#$rq))
 run "$NS5" check --threshold stuck-data=16384:100000000 --samples 2 --interval 0.5 --format=json
 expect_rc 1 "stuck data below the critical level warns"
 check "stuck-data: the server is not reading, with its pid and its Recv-Q (${rq:-?})" \
@@ -271,6 +294,9 @@ check "stuck-data: the client's peer is not reading, with its pid" \
 	and (.subject | test("peer not reading")) and .evidence.value >= 16384)] | length == 1'
 check "stuck-data: held over the whole window" \
 	jqt '[.findings[] | select(.rule == "stuck-data") | .message | test("in all 2 samples")] | all'
+run "$NS5" check --samples 2 --interval 0.5 --format=json
+check "default levels (64 KiB): both sides found (Recv-Q ${rq:-?})" \
+	jqt '[.findings[] | select(.rule == "stuck-data")] | length == 2'
 run "$NS5" check --threshold stuck-data=16384:100000000
 expect_rc 1 "stuck data, one sample"
 check "one sample says it cannot tell how long" grep -q 'one sample: --samples 3 shows whether it stays' <<<"$OUT"
@@ -300,7 +326,8 @@ check "clean: every rule listed as OK" \
 	grep -qx 'OK: close-wait accept-queue syn-recv time-wait orphans stuck-data' <<<"$OUT"
 run "$NS6" check --samples 2 --interval 0.2 --format=json
 expect_rc 0 "clean namespace, json, samples"
-check "clean: json has no findings and saw the 3 sockets" jqt '.status == "OK" and (.findings | length == 0) and .sockets == 3'
+check "clean: json has no findings and saw the 3 sockets" \
+	jqt '.status == "OK" and (.findings | length == 0) and .sockets == 3'
 
 # ---- 7. usage errors: exit 3 with one line ------------------------------------
 for args in "--threshold bogus" "--threshold nosuch=1" "--threshold close-wait=5%" "--threshold close-wait=9:3" \
