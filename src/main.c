@@ -295,7 +295,7 @@ static int run_check(const struct options *opt)
 	return rc;
 }
 
-static int run_list(const struct options *opt)
+static int run_list(const struct options *opt, bool *closed)
 {
 	const struct column *cols[COLUMNS_MAX];
 	struct sort_key keys[SORT_KEYS_MAX];
@@ -421,6 +421,7 @@ static int run_list(const struct options *opt)
 	notices(opt, &p, &res);
 	if (err == -EPIPE) {
 		rc = EXIT_OK; /* `sockscope | head` */
+		*closed = true;
 	} else if (err) {
 		if (res.fallback_op && !strcmp(res.fallback_op, "record"))
 			fprintf(stderr, "sockscope: cannot write %s: %s\n", opt->record, strerror(-err));
@@ -441,6 +442,40 @@ static int run_list(const struct options *opt)
 	obuf_free(&out);
 	pipeline_fini(&p);
 	return rc;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* The listing, once or every --watch seconds until interrupted or the reader
+ * goes away. */
+static int run_watch(const struct options *opt)
+{
+	struct sigaction sa = {.sa_handler = on_stop};
+	bool closed = false;
+	int rc;
+
+	if (opt->watch <= 0)
+		return run_list(opt, &closed);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (;;) {
+		struct timespec ts = {(time_t)opt->watch, (long)((opt->watch - (double)(time_t)opt->watch) * 1e9)};
+
+		rc = run_list(opt, &closed);
+		if (rc != EXIT_OK || closed || stop_requested)
+			return rc;
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !stop_requested)
+			;
+		if (stop_requested)
+			return EXIT_OK;
+	}
 }
 
 int main(int argc, char **argv)
@@ -488,5 +523,24 @@ int main(int argc, char **argv)
 	case CMD_LIST:
 		break;
 	}
-	return run_list(&opt);
+	if (opt.watch > 0 && opt.events) {
+		if (opt.format != FMT_JSONL) {
+			usage_error("--events needs --format=jsonl");
+			return EXIT_USAGE;
+		}
+		if (obuf_init(&o, STDOUT_FILENO, 0) < 0)
+			return EXIT_FAIL;
+		rc = tui_watch(&opt, &o, err, sizeof(err));
+		obuf_free(&o);
+		if (rc < 0) {
+			fprintf(stderr, "sockscope: %s\n", err);
+			return EXIT_FAIL;
+		}
+		return EXIT_OK;
+	}
+	if (opt.events) {
+		usage_error("--events needs --watch=SECONDS (or use 'sockscope top')");
+		return EXIT_USAGE;
+	}
+	return run_watch(&opt);
 }

@@ -1167,6 +1167,7 @@ static const char *const help_lines[] = {
 	"  i               show tcp_info: rtt, cwnd, retrans, tx/s, rx/s",
 	"  Enter  d        details of the selected socket",
 	"  space           pause (keeps drawing, stops collecting)",
+	"  ^L              redraw the screen",
 	"",
 	"  marks: + new   ~ state changed   - closed (shown dim once)",
 };

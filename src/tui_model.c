@@ -28,18 +28,18 @@ uint64_t tui_now_ms(void)
 
 void tui_fmt_duration(uint64_t ms, char *buf, size_t len)
 {
-	uint64_t s = ms / 1000;
+	unsigned long long s = ms / 1000;
 
 	if (ms < 1000)
 		snprintf(buf, len, "%llums", (unsigned long long)ms);
 	else if (s < 60)
-		snprintf(buf, len, "%llus", (unsigned long long)s);
+		snprintf(buf, len, "%llus", s);
 	else if (s < 3600)
-		snprintf(buf, len, "%llum%02llus", (unsigned long long)(s / 60), (unsigned long long)(s % 60));
+		snprintf(buf, len, "%llum%02llus", s / 60, s % 60);
 	else if (s < 86400)
-		snprintf(buf, len, "%lluh%02llum", (unsigned long long)(s / 3600), (unsigned long long)(s / 60 % 60));
+		snprintf(buf, len, "%lluh%02llum", s / 3600, s / 60 % 60);
 	else
-		snprintf(buf, len, "%llud%02lluh", (unsigned long long)(s / 86400), (unsigned long long)(s / 3600 % 24));
+		snprintf(buf, len, "%llud%02lluh", s / 86400, s / 3600 % 24);
 }
 
 void tui_model_init(struct tui_model *m)

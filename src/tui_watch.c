@@ -164,6 +164,10 @@ int tui_watch(const struct options *opt, struct obuf *out, char *err, size_t err
 
 		memset(&res, 0, sizeof(res));
 		rc = pipeline_snapshot(&p, &set, &res);
+		if (rc < 0 && watch_stop) {
+			rc = 0; /* interrupted by SIGINT/SIGTERM: a normal end */
+			break;
+		}
 		if (rc < 0) {
 			snprintf(err, errlen, "collecting sockets: %s", strerror(-rc));
 			break;

@@ -54,6 +54,8 @@ b = socket.socket(); b.bind(("127.0.0.1", 7002)); b.listen(16)
 keep = []
 for _ in range(3):
     c = socket.create_connection(("127.0.0.1", 7001)); s, _ = a.accept(); keep += [c, s]
+q = socket.socket(); q.bind(("127.0.0.1", 7003)); q.listen(1)   # never accepts: a full queue
+keep += [socket.create_connection(("127.0.0.1", 7003)) for _ in range(2)]
 open(sys.argv[1], "w").write("ready\n")
 time.sleep(3600)
 EOF
@@ -66,7 +68,7 @@ ss_count() { ip netns exec "$ns" ss -tanH state all | awk -v s="$1" '$1 == s' | 
 n_listen=$(ss_count LISTEN)
 n_estab=$(ss_count ESTAB)
 n_all=$(ip netns exec "$ns" ss -tanH state all | wc -l)
-check "ss sees the holder's sockets" test "$n_listen" -ge 2 -a "$n_estab" -ge 6
+check "ss sees the holder's sockets" test "$n_listen" -ge 3 -a "$n_estab" -ge 8
 
 # ---- top in tmux --------------------------------------------------------------
 T() { tmux -L "$sock" "$@"; }
@@ -188,6 +190,19 @@ T resize-window -t "top$sess" -x 120 -y 40
 check "back at 120x40 the header is redrawn" waitfor '^LISTEN +[0-9]+'
 check "back at 120x40 the footer is redrawn" waitfor '^q quit'
 
+# alerts
+check "the alerts line reports the full accept queue" \
+	waitfor 'alerts: .*accept queue full on 127\.0\.0\.1:7003 \(2 of 1\)'
+ip netns exec "$ns" python3 -c '
+import socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 7004)); l.listen(16); keep = []
+for _ in range(10):
+    c = socket.create_connection(("127.0.0.1", 7004)); s, _ = l.accept(); c.close(); keep.append(s)
+    time.sleep(0.4)' &
+grower=$!
+check "the alerts line reports CLOSE-WAIT growing" waitfor 'CLOSE-WAIT growing for port 7004: [0-9]+ -> [0-9]+' 60
+wait "$grower"
+
 # quitting
 keys q
 for _ in $(seq 50); do [[ -s $tmp/rc ]] && break; sleep 0.1; done
@@ -293,6 +308,7 @@ done <"$tmp/events.check"
 check "the event checks ran" grep -q '^ok ' "$tmp/events.check"
 
 # a closed pipe ends the stream quietly, at the first write after it closed
+# shellcheck disable=SC2016 # $1.. expand in the inner shell
 timeout 20 bash -c 'ip netns exec "$1" "$2" --watch=0.1 --format=jsonl --events | head -n1 >"$3"
 exit "${PIPESTATUS[0]}"' _ "$ns" "$SOCKSCOPE" "$tmp/first.json" 2>"$tmp/pipe.err" &
 piper=$!
