@@ -27,7 +27,7 @@ void obuf_pad(struct obuf *o, char c, size_t n);
 void obuf_u64(struct obuf *o, uint64_t v);
 void obuf_i64(struct obuf *o, int64_t v);
 void obuf_printf(struct obuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void obuf_vprintf(struct obuf *o, const char *fmt, va_list ap);
+void obuf_vprintf(struct obuf *o, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Writes out what is buffered (fd mode).  Returns 0 or the sticky error. */
 int obuf_flush(struct obuf *o);
 /* Memory mode: a NUL-terminated view of the contents (valid until next write). */
