@@ -51,6 +51,11 @@ for in in "${inputs[@]}"; do
 	golden "$base.group-state" run --group-by=state
 	golden "$base.sorted" run --sort=-local_port,state --columns=state,local_port,remote_port
 	golden "$base.filter-listening" run state listening
+	if [ "$kind" = proc ]; then # owners come from the same fake tree
+		golden "$base.owners" run -p
+		golden "$base.owners-json" run -p --format=jsonl
+		golden "$base.by-process" run --group-by=process
+	fi
 
 	# the same values in every format
 	run --format=json >"$tmp/v.json"
