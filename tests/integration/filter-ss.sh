@@ -103,8 +103,10 @@ done
 [ -s "$TMP/ready" ] || { echo "the socket population did not come up" >&2; exit 1; }
 
 # "STATE laddr lport raddr rport" per line, sorted, from `ss -tanH` output.
+# ss drops the State column when only one state is asked for: then "-".
 ss_set() {
 	awk '{
+		if (NF == 4) $0 = "- " $0
 		st = $1
 		if (st == "ESTAB") st = "ESTABLISHED"
 		else if (st == "SYN-RECV") st = "SYN-RECEIVED"
@@ -121,9 +123,17 @@ ss_set() {
 	}' | sort
 }
 
-# The same from sockscope's JSON.
+# The same from sockscope's JSON; with "-" states when ss printed none, after
+# checking that sockscope's sockets all share one state.
 scope_set() {
-	jq -r '.sockets[] | "\(.state) \(.local_addr) \(.local_port) \(.remote_addr) \(.remote_port)"' | sort
+	jq -r '.sockets[] | "\(.state) \(.local_addr) \(.local_port) \(.remote_addr) \(.remote_port)"' |
+		sort >"$TMP/raw.set"
+	if grep -q '^- ' "$TMP/ss.set"; then
+		[ "$(cut -d' ' -f1 "$TMP/raw.set" | sort -u | wc -l)" -le 1 ] || return 1
+		awk '{ $1 = "-"; print }' "$TMP/raw.set" | sort
+	else
+		cat "$TMP/raw.set"
+	fi
 }
 
 EXPRS=(
@@ -177,6 +187,7 @@ EXPRS=(
 
 set -f # no globbing of '*' in expressions
 compared=0
+socks=0
 for e in "${EXPRS[@]}"; do
 	# shellcheck disable=SC2206
 	words=($e)
@@ -189,6 +200,7 @@ for e in "${EXPRS[@]}"; do
 		continue
 	fi
 	ss_set <"$TMP/ss.out" >"$TMP/ss.set"
+	socks=$((socks + $(wc -l <"$TMP/ss.set")))
 	[ "$have_sockscope" = 1 ] || { ok; continue; }
 	# netlink, the expression as separate words
 	if nsx "$SOCKSCOPE" -n -H --format=json "${words[@]}" >"$TMP/sc.json" 2>"$TMP/sc.err" &&
@@ -242,6 +254,6 @@ if [ "$have_sockscope" = 1 ]; then
 	done
 fi
 
-echo "filter-ss: ${#EXPRS[@]} expressions, $compared comparisons with ss"
+echo "filter-ss: ${#EXPRS[@]} expressions, $compared comparisons with ss ($socks sockets in ss's answers)"
 echo "filter-ss: $pass checks passed, $fail failed"
 [ "$fail" = 0 ] && [ "$pass" -gt 0 ]
