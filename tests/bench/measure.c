@@ -36,6 +36,16 @@ static void on_alarm(int sig)
 	kill(child, SIGKILL);
 }
 
+/* measure dies of SIGINT/SIGTERM/SIGHUP: the command, in its own process
+ * group, must not outlive it. */
+static void on_fatal(int sig)
+{
+	kill(-child, SIGKILL);
+	kill(child, SIGKILL);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static double ts_sec(const struct timespec *t)
 {
 	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
@@ -125,12 +135,15 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	setpgid(pid, pid);
+	child = pid;
+	signal(SIGINT, on_fatal);
+	signal(SIGTERM, on_fatal);
+	signal(SIGHUP, on_fatal);
 	if (count) {
 		char buf[65536];
 		ssize_t n;
 
 		close(pfd[1]);
-		child = pid;
 		if (timeout > 0) {
 			signal(SIGALRM, on_alarm);
 			alarm((unsigned)timeout + 1);

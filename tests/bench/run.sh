@@ -15,7 +15,7 @@
 # `--smoke` is a quick (< 60 s) run at 10k sockets, one run each.
 #
 #   tests/bench/run.sh [--sizes 10000,100000,300000] [--runs 5] [--out FILE.md]
-#                      [--cap 120] [--slow 15] [--top-size 100000] [--top-secs 20]
+#                      [--cap 180] [--slow 15] [--top-size 100000] [--top-secs 20]
 #                      [--churn RATE] [--smoke] [--strict]
 # --strict: exit 1 when a sockscope command fails (not when it is absent).
 # Environment: SOCKSCOPE (default build/src/sockscope), BENCH_BIN (directory
@@ -29,7 +29,7 @@ root=$(cd "$here/../.." && pwd)
 sizes=10000,100000,300000
 runs=5
 out=
-cap=120
+cap=180
 slow=15
 top_size=100000
 top_secs=20
@@ -372,24 +372,38 @@ bench_size() {
 		lbl=${lbl//@PORT@/$port}
 		if [ -z "$m" ]; then
 			[ "$why" = once ] && why=
-			echo "| \`$lbl\` | n/a | 0 | | | | | | |" >>"$report"
+			local cell=n/a
+			case $why in
+			killed*) cell="> $cap" ;;
+			skipped*) cell=skipped ;;
+			esac
+			echo "| \`$lbl\` | $cell | 0 | | | | | | |" >>"$report"
 			echo "- \`$lbl\` at $size: ${why:-no successful run}" >>"$notes"
 			continue
 		fi
-		local cnt rss cpu fl=
+		local cnt rss cpu slbl fl=''
 		cnt=$(awk -F'\t' -v sz="$size" -v id="$id" '$1 == sz && $2 == id && $8 == "exit:0"' "$raw" | wc -l)
 		rss=$(awk -F'\t' -v sz="$size" -v id="$id" '$1 == sz && $2 == id && $8 == "exit:0" && $5 > r {r = $5}
 			END {printf "%.1f", r / 1024}' "$raw")
 		cpu=$(awk -F'\t' -v sz="$size" -v id="$id" '$1 == sz && $2 == id && $8 == "exit:0" {print $6 + $7}' "$raw" |
 			median "%.3f")
 		[ -z "$f" ] || fl=${label[$f]}
+		slbl=
+		if [ -n "$s" ]; then
+			slbl=${label[$s]//|/\\|}
+			slbl=${slbl//@PORT@/$port}
+		fi
 		# shellcheck disable=SC2016 # the backquotes are Markdown
 		printf '| `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$lbl" \
 			"$(awk -v m="$m" 'BEGIN {printf(m >= 10 ? "%.1f" : m >= 0.1 ? "%.3f" : "%.4f", m)}')" "$cnt" \
-			"${fl:+\`$fl\`}" "$(ratio "$m" "${med[$f]:-}")" "$(ratio "$m" "${med[ss_n]:-}")" \
-			"$(ratio "$m" "${med[$s]:-}")${s:+ (\`${label[$s]//|/\\|}\`)}" "$rss" "$cpu" >>"$report"
+			"${fl:+\`$fl\`}" "$(ratio "$m" "${f:+${med[$f]:-}}")" "$(ratio "$m" "${med[ss_n]:-}")" \
+			"$(ratio "$m" "${s:+${med[$s]:-}}")${s:+ (\`$slbl\`)}" "$rss" "$cpu" >>"$report"
 		if [ "$why" = once ]; then
-			echo "- \`$lbl\` at $size: ran once (its first run took more than $slow s)" >>"$notes"
+			if ((cnt == 1)); then
+				echo "- \`$lbl\` at $size: ran once (it took more than $slow s)" >>"$notes"
+			else
+				echo "- \`$lbl\` at $size: stopped after $cnt runs (run $cnt took more than $slow s)" >>"$notes"
+			fi
 		elif [ -n "$why" ]; then
 			echo "- \`$lbl\` at $size: $why after $cnt good runs" >>"$notes"
 		fi
