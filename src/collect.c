@@ -49,6 +49,9 @@ static bool can_fall_back(int err)
 	case ECONNREFUSED:
 	case ENOBUFS:
 	case EIO:
+	case EMSGSIZE:
+	case ETIMEDOUT:
+	case ECONNRESET:
 		return true;
 	default:
 		return false;
@@ -109,13 +112,13 @@ int collect_run(const struct collect_req *req, sock_sink_fn sink, void *arg, str
 			return proc_collect(req, sink, arg, res);
 		res->used = BACKEND_NETLINK;
 		err = nl_diag_collect(req, sink, arg, res, &op);
+		if (err)
+			res->fallback_op = op ? op : "dump";
 		if (!err || !can_fall_back(err))
 			return err;
 		/* the sink's own errors and a failed --record are not netlink's */
-		if (op && (!strcmp(op, "sink") || !strcmp(op, "record"))) {
-			res->fallback_op = op;
+		if (op && (!strcmp(op, "sink") || !strcmp(op, "record")))
 			return err;
-		}
 		if (res->records && sink(arg, NULL, NULL) < 0)
 			return err; /* a streaming sink has printed rows already */
 		memset(res, 0, sizeof(*res));

@@ -201,8 +201,15 @@ void diag_read_facts(const char *root, struct kernel_facts *k)
 	snprintf(path, sizeof(path), "%s/sys/net/ipv4/ip_local_port_range", root);
 	f = fopen(path, "r");
 	if (f) {
-		if (fscanf(f, "%lld %lld", &k->port_lo, &k->port_hi) != 2 || k->port_hi < k->port_lo)
-			k->port_lo = k->port_hi = -1;
+		char line[64], *end;
+
+		if (fgets(line, sizeof(line), f)) {
+			errno = 0;
+			k->port_lo = strtoll(line, &end, 10);
+			k->port_hi = strtoll(end, &end, 10);
+			if (errno || k->port_hi < k->port_lo)
+				k->port_lo = k->port_hi = -1;
+		}
 		fclose(f);
 	}
 }

@@ -882,7 +882,7 @@ static int parse_expr(struct parser *ps, uint32_t *ret)
  * precedence and group from the left: "a or b and c" is "(a or b) and c". */
 static int parse_list(struct parser *ps, uint32_t *ret)
 {
-	uint32_t left, right;
+	uint32_t left = 0, right = 0;
 	int r = parse_expr(ps, &left);
 
 	if (r < 0)

@@ -41,7 +41,9 @@ static bool want_color(enum color_mode mode, int fd)
 
 	if (mode != COLOR_AUTO)
 		return mode == COLOR_ALWAYS;
-	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
+	const char *no_color = getenv("NO_COLOR");
+
+	if (no_color && *no_color)
 		return false;
 	return isatty(fd) && term && strcmp(term, "dumb");
 }
@@ -79,8 +81,10 @@ static int run_explain(const struct options *opt)
 	}
 	if (!mask)
 		mask = SK_ALL_STATES;
-	if (obuf_init(&o, STDOUT_FILENO, 0) < 0)
+	if (obuf_init(&o, STDOUT_FILENO, 0) < 0) {
+		fprintf(stderr, "sockscope: out of memory\n");
 		return EXIT_FAIL;
+	}
 	explain_render(&o, mask, want_color(opt->color, STDOUT_FILENO));
 	err = obuf_flush(&o);
 	obuf_free(&o);
@@ -156,11 +160,12 @@ static int stream_sink(void *arg, const struct sock_rec *rec, const struct sock_
 
 static void notices(const struct options *opt, const struct pipeline *p, const struct collect_result *res)
 {
-	if (res->fallback_err)
+	if (res->fallback_err && res->used == BACKEND_PROC)
 		fprintf(stderr, "sockscope: netlink sock_diag unavailable (%s: %s); reading /proc/net/tcp instead\n",
 			res->fallback_op ? res->fallback_op : "dump", strerror(-res->fallback_err));
 	if (res->malformed)
-		fprintf(stderr, "sockscope: %lu malformed line(s) in /proc/net/tcp*, ignoring\n", res->malformed);
+		fprintf(stderr, "sockscope: %lu malformed %s, ignoring\n", res->malformed,
+			res->used == BACKEND_PROC ? "line(s) in /proc/net/tcp*" : "netlink message(s)");
 	if (res->inconsistent)
 		fprintf(stderr, "sockscope: the kernel interrupted the dump; the listing may be inconsistent\n");
 	if (p->owners && p->owner_stats.denied)
@@ -284,6 +289,7 @@ static int run_check(const struct options *opt)
 		obuf_free(&out);
 		rc = (int)d.worst;
 	} else {
+		fprintf(stderr, "sockscope: check: out of memory\n");
 		rc = SEV_UNKNOWN;
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -418,7 +424,16 @@ static int run_list(const struct options *opt, bool *closed)
 		err = obuf_flush(&out);
 	else
 		obuf_flush(&out);
-	notices(opt, &p, &res);
+	if (err && err != -EPIPE && res.fallback_err) {
+		/* both back ends failed: one line that says both */
+		fprintf(stderr, "sockscope: cannot read the socket tables: netlink (%s: %s), %s/net/tcp (%s)\n",
+			res.fallback_op ? res.fallback_op : "dump", strerror(-res.fallback_err),
+			opt->proc_root ? opt->proc_root : "/proc", strerror(-err));
+		err = 0;
+		rc = EXIT_FAIL;
+	} else {
+		notices(opt, &p, &res);
+	}
 	if (err == -EPIPE) {
 		rc = EXIT_OK; /* `sockscope | head` */
 		*closed = true;
@@ -494,8 +509,10 @@ int main(int argc, char **argv)
 		return opt.cmd == CMD_CHECK ? SEV_UNKNOWN : EXIT_USAGE;
 	}
 	if (opt.help || opt.version || opt.list_options || opt.list_columns) {
-		if (obuf_init(&o, STDOUT_FILENO, 0) < 0)
+		if (obuf_init(&o, STDOUT_FILENO, 0) < 0) {
+			fprintf(stderr, "sockscope: out of memory\n");
 			return EXIT_FAIL;
+		}
 		if (opt.help)
 			options_help(&o, opt.cmd);
 		else if (opt.version)
@@ -528,8 +545,10 @@ int main(int argc, char **argv)
 			usage_error("--events needs --format=jsonl");
 			return EXIT_USAGE;
 		}
-		if (obuf_init(&o, STDOUT_FILENO, 0) < 0)
+		if (obuf_init(&o, STDOUT_FILENO, 0) < 0) {
+			fprintf(stderr, "sockscope: out of memory\n");
 			return EXIT_FAIL;
+		}
 		rc = tui_watch(&opt, &o, err, sizeof(err));
 		obuf_free(&o);
 		if (rc < 0) {

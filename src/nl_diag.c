@@ -16,8 +16,11 @@
  */
 #include "nl_diag.h"
 
+#define NL_DIAG_RECV_TIMEOUT_S 10
+
 #include <endian.h>
 #include <errno.h>
+#include <sys/time.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
@@ -209,8 +212,12 @@ static int nl_process(struct nl_run *run, const void *buf, size_t len, uint32_t 
 			break;
 		}
 	}
-	if (rem > 0)
-		run->malformed++; /* a broken message ends the datagram */
+	if (rem > 0) {
+		/* a datagram cut short may have lost the NLMSG_DONE: waiting for
+		 * more would hang, so the whole dump is unusable */
+		run->op = "recv";
+		return -EBADMSG;
+	}
 	return 0;
 }
 
@@ -287,6 +294,12 @@ static int nl_open(const struct collect_req *req, struct mnl_socket **ret, const
 	/* Bigger dumps per round trip; best effort. */
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)) < 0)
 		(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	/* a kernel that never answers must not hang the tool */
+	{
+		struct timeval tv = {.tv_sec = NL_DIAG_RECV_TIMEOUT_S};
+
+		(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		err = -errno;
 		mnl_socket_close(nl);
@@ -371,6 +384,10 @@ static int nl_dump_family(struct nl_run *run, struct mnl_socket *nl, int family,
 			if (errno == EINTR)
 				continue;
 			run->op = "recv";
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return -ETIMEDOUT;
+			if (errno == ENOSPC) /* libmnl's word for a truncated datagram (MSG_TRUNC) */
+				return -EMSGSIZE;
 			return -errno;
 		}
 		if (n == 0) {

@@ -236,7 +236,7 @@ static int parse_enum(int id, const char *arg, int *ret, char *err, size_t errle
 
 static int parse_seconds(int id, const char *arg, double *ret, char *err, size_t errlen)
 {
-	char *end;
+	char *end = (char *)arg;
 	double v;
 
 	errno = 0;

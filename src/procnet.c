@@ -148,13 +148,14 @@ static bool pn_is_header(struct pn_cur c)
 
 int procnet_parse_line(const char *line, size_t len, int family, struct sock_rec *rec)
 {
-	struct pn_cur c = { line, line + len };
+	struct pn_cur c;
 	uint64_t v, tx, rx, tr, when, retr, uid, inode;
 	struct sock_rec r;
 	unsigned words;
 
 	if (!line || len > PROCNET_MAX_LINE)
 		return -EINVAL;
+	c = (struct pn_cur){ line, line + len };
 	if (family == AF_INET)
 		words = 1;
 	else if (family == AF_INET6)
@@ -341,7 +342,7 @@ int procnet_read(const char *proc_root, uint8_t families, uint32_t states, sock_
 	if (!proc_root)
 		proc_root = "/proc";
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		int fd;
+		int fd = -1;
 
 		if (!(families & files[i].bit))
 			continue;

@@ -110,6 +110,8 @@ void render_free(struct render *r)
 {
 	if (!r)
 		return;
+	if (r->fmt == FMT_PROM)
+		render_prom_free(r);
 	free(r->priv);
 	r->priv = NULL;
 	obuf_free(&r->tmp);

@@ -56,6 +56,7 @@ int render_csv_begin(struct render *r);
 int render_csv_row(struct render *r, const struct sock_rec *rec, const struct sock_ext *ext);
 int render_prom_row(struct render *r, const struct sock_rec *rec, const struct sock_ext *ext);
 int render_prom_end(struct render *r);
+void render_prom_free(struct render *r);
 void render_free(struct render *r);
 /* Writes ts as a JSON RFC 3339 UTC string literal. */
 void render_json_time(struct obuf *o, const struct timespec *ts);

@@ -175,9 +175,18 @@ int render_prom_end(struct render *r)
 			prom_proc_series(o, "sockscope_process_close_wait_sockets", &ps->procs[i],
 					 ps->procs[i].close_wait);
 	}
+	render_prom_free(r);
+	return 0;
+}
+
+void render_prom_free(struct render *r)
+{
+	struct prom_state *ps = r->priv;
+
+	if (!ps)
+		return;
 	obuf_free(&ps->listeners);
 	free(ps->procs);
 	free(ps);
 	r->priv = NULL;
-	return 0;
 }

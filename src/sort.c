@@ -279,7 +279,8 @@ int group_build(const struct sock_set *set, enum group_by by, struct col_ctx *cc
 		if (r->state < 16)
 			g.rows[slots[h] - 1].states[r->state]++;
 	}
-	qsort(g.rows, g.n, sizeof(*g.rows), cmp_groups);
+	if (g.n > 1)
+		qsort(g.rows, g.n, sizeof(*g.rows), cmp_groups);
 	free(slots);
 	obuf_free(&key);
 	*ret = g;

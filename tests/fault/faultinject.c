@@ -15,7 +15,11 @@
  * number (default ENOMEM for malloc, EIO otherwise).  When FAULT_LOG names a
  * file, every injected fault appends a "hit" line to it and the end of the
  * process appends each rule's call and hit counts; nothing goes to stderr.
+ * When FAULT_PROG is set, only a program of that name injects faults (so
+ * that valgrind's launcher, which the preload reaches too, runs unharmed).
  */
+/* open and open64 are wrapped apart: no redirection of one to the other. */
+#undef _FILE_OFFSET_BITS
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -282,11 +286,13 @@ static int fi_phdr(struct dl_phdr_info *info, size_t size, void *data)
 __attribute__((constructor)) static void fi_init(void)
 {
 	static char spec[1024];
-	const char *env = getenv("FAULT");
+	const char *env = getenv("FAULT"), *prog = getenv("FAULT_PROG");
 	char *save = NULL, *tok;
 	int idx = 0;
 
 	fi_inside++;
+	if (prog && *prog && strcmp(prog, program_invocation_short_name))
+		env = NULL;
 	if (env) {
 		snprintf(spec, sizeof(spec), "%s", env);
 		for (tok = strtok_r(spec, ",", &save); tok && fi_nrules < FI_MAX_RULES; tok = strtok_r(NULL, ",", &save))

@@ -94,7 +94,7 @@ time.sleep(0.3)
 open(sys.argv[1], "w").write("ready\n")
 time.sleep(600)
 EOF
-nsx python3 "$TMP/pop.py" "$TMP/ready" &
+ip netns exec "$NS" python3 "$TMP/pop.py" "$TMP/ready" >"$TMP/pop.log" 2>&1 &
 HELPER_PID=$!
 for _ in $(seq 1 50); do
 	[ -s "$TMP/ready" ] && break
