@@ -4,7 +4,8 @@
 #     integration; namespace tests need root and skip with 77 elsewhere);
 #  2. the same suite built with ASan+UBSan;
 #  3. the unit tests under valgrind;
-#  4. each libFuzzer target for FUZZ_SECONDS (default 60) when clang is there.
+#  4. cppcheck and clang-tidy;
+#  5. each libFuzzer target for FUZZ_SECONDS (default 60) when clang is there.
 # It ends with one line "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +62,14 @@ if command -v valgrind >/dev/null; then
 else
 	echo "valgrind not installed: skipped"
 fi
+
+step "static analysis (cppcheck, clang-tidy)"
+BUILD_ROOT=$root/build-ci bash tests/static-analysis.sh
+case $? in
+0) passed=$((passed + 1)) ;;
+77) skipped=$((skipped + 1)) ;;
+*) failed=$((failed + 1)); failures+=("static analysis") ;;
+esac
 
 step "libFuzzer targets, ${fuzz_seconds}s each"
 if command -v clang >/dev/null && ((fuzz_seconds > 0)); then
