@@ -170,9 +170,9 @@ static void notices(const struct options *opt, const struct pipeline *p, const s
 		fprintf(stderr, "sockscope: the kernel interrupted the dump; the listing may be inconsistent\n");
 	if (p->owners && p->owner_stats.denied)
 		fprintf(stderr,
-			"sockscope: could not read the open files of %lu process(es) (run as root to see them); "
-			"their sockets show no owner\n",
-			p->owner_stats.denied);
+			"sockscope: could not read the open files of %lu process(es) (%s); their sockets show no owner\n",
+			p->owner_stats.denied,
+			geteuid() ? "run as root to see them" : "denied even to root, e.g. another user namespace");
 }
 
 static int print_summary(struct obuf *o, const struct render *r)
