@@ -266,9 +266,9 @@ static void t_check_options(void **state)
 	assert_string_equal(r->opt.thresholds[0], "close-wait=10:100");
 	assert_string_equal(r->opt.thresholds[1], "accept-queue=80%:95%");
 	assert_string_equal(r->opt.thresholds[2], "orphans=5");
-	expect_err("invalid value '0' for --samples (expected a whole number from 1 to 1000000)", "check",
+	expect_err("invalid value '0' for --samples (expected a whole number from 1 to 16)", "check",
 		   "--samples=0", NULL);
-	expect_err("invalid value '-3' for --samples (expected a whole number from 1 to 1000000)", "check",
+	expect_err("invalid value '-3' for --samples (expected a whole number from 1 to 16)", "check",
 		   "--samples=-3", NULL);
 	expect_err("invalid value 'close-wait' for --threshold (expected RULE=WARN[:CRIT], e.g. close-wait=10:100)",
 		   "check", "--threshold=close-wait", NULL);
