@@ -40,7 +40,10 @@ step "build with ASan+UBSan and run meson test"
 rm -rf build-asan
 if meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null &&
 	meson compile -C build-asan; then
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	# verify_asan_link_order=0: the tests preload their own shims (fault injection, no-netlink)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0 \
+		LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		meson test -C build-asan --print-errorlogs --num-processes 2
 	tally build-asan "asan+ubsan"
 else
