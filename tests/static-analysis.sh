@@ -37,7 +37,7 @@ mapfile -t files < <(find src -maxdepth 1 -name '*.c' | sort)
 jobs=$(nproc 2>/dev/null || echo 2)
 # shellcheck disable=SC2016 # $1.. expand in the inner shell
 printf '%s\n' "${files[@]}" |
-	xargs -P "$jobs" -I{} sh -c 'clang-tidy -p "$1" --quiet "$2" >"$3/$(basename "$2").tidy" 2>/dev/null' \
+	xargs -P "$jobs" -I{} sh -c 'clang-tidy -p "$1" --quiet --extra-arg=-Wno-unknown-warning-option "$2" >"$3/$(basename "$2").tidy" 2>/dev/null' \
 		sh "$build" {} "$tmp"
 for f in "${files[@]}"; do
 	out=$tmp/$(basename "$f").tidy
