@@ -79,7 +79,7 @@ if command -v clang >/dev/null && ((fuzz_seconds > 0)); then
 	rm -rf build-fuzz
 	if CC=clang meson setup build-fuzz -Db_lundef=false >/dev/null && meson compile -C build-fuzz >/dev/null; then
 		for f in build-fuzz/tests/fuzz/fuzz-*; do
-			[ -x "$f" ] || continue
+			[ -f "$f" ] && [ -x "$f" ] || continue
 			name=${f##*/fuzz-}
 			work=$(mktemp -d)
 			cp -r "$root/tests/fuzz/corpus/$name/." "$work/"
