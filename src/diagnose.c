@@ -1352,6 +1352,73 @@ out:
 	return err;
 }
 
+/* Heavy retransmission (needs tcp_info, `check -i`): ESTABLISHED sockets that
+ * have sent enough segments to judge and retransmitted a large share of them.
+ * Reported per connection, the worst first, at most RETRANS_MAX_FINDINGS. */
+#define RETRANS_MIN_SEGS 100
+#define RETRANS_WARN_PCT 5.0
+#define RETRANS_CRIT_PCT 20.0
+#define RETRANS_MAX_FINDINGS 5
+
+static int rule_retrans(struct diag_ctx *d, const struct sock_set *last)
+{
+	size_t best[RETRANS_MAX_FINDINGS];
+	double pct[RETRANS_MAX_FINDINGS];
+	size_t nbest = 0;
+	unsigned long over = 0;
+
+	for (size_t i = 0; i < last->n; i++) {
+		const struct sock_rec *r = &last->v[i];
+		const struct sock_ext *e = sock_set_ext(last, r);
+		double p;
+		size_t j;
+
+		if (r->state != SK_ESTABLISHED || !SOCK_INFO_HAS(e, tcpi_total_retrans) ||
+		    !SOCK_INFO_HAS(e, tcpi_segs_out) || e->info.tcpi_segs_out < RETRANS_MIN_SEGS)
+			continue;
+		p = 100.0 * e->info.tcpi_total_retrans / e->info.tcpi_segs_out;
+		if (p < RETRANS_WARN_PCT)
+			continue;
+		over++;
+		/* keep the worst few, sorted by share, descending */
+		for (j = nbest; j > 0 && pct[j - 1] < p; j--)
+			if (j < RETRANS_MAX_FINDINGS) {
+				best[j] = best[j - 1];
+				pct[j] = pct[j - 1];
+			}
+		if (j < RETRANS_MAX_FINDINGS) {
+			best[j] = i;
+			pct[j] = p;
+			if (nbest < RETRANS_MAX_FINDINGS)
+				nbest++;
+		}
+	}
+	for (size_t j = 0; j < nbest; j++) {
+		const struct sock_rec *r = &last->v[best[j]];
+		const struct sock_ext *e = sock_set_ext(last, r);
+		struct finding *f = add(d, RULE_STUCK_DATA, pct[j] >= RETRANS_CRIT_PCT ? SEV_CRITICAL : SEV_WARNING);
+
+		if (!f)
+			return -ENOMEM;
+		conn_str(r, f->subject, sizeof(f->subject));
+		f->value = e->info.tcpi_total_retrans;
+		f->limit = e->info.tcpi_segs_out;
+		f->percent = pct[j];
+		f->threshold = RETRANS_WARN_PCT;
+		f->port = r->lport;
+		endpoint(r, false, f->remote, sizeof(f->remote));
+		snprintf(f->message, sizeof(f->message),
+			 "%u of %u segments sent were retransmitted (%.1f%%): the path to this peer loses packets, or "
+			 "the peer drops them.%s",
+			 e->info.tcpi_total_retrans, e->info.tcpi_segs_out, pct[j],
+			 j == 0 && over > nbest ? " More connections than shown here retransmit heavily too." : "");
+		snprintf(f->advice, sizeof(f->advice),
+			 "Look at the path and the peer: sockscope -i dst %s; compare rtt and lost across peers.",
+			 f->remote);
+	}
+	return 0;
+}
+
 int diag_run(struct diag_ctx *d, struct sock_set *const *samples, size_t ns, const struct procmap *const *owners,
 	     const struct kernel_facts *before, const struct kernel_facts *after)
 {
@@ -1381,6 +1448,8 @@ int diag_run(struct diag_ctx *d, struct sock_set *const *samples, size_t ns, con
 		err = rule_orphans(d, samples, ns, owners, after);
 	if (!err)
 		err = rule_stuck(d, samples, ns, owners);
+	if (!err)
+		err = rule_retrans(d, last);
 	return err;
 }
 

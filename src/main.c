@@ -236,7 +236,7 @@ static int run_check(const struct options *opt)
 		}
 	}
 	/* owners are looked up below, after each dump (a filter on pid/process adds its own need) */
-	err = pipeline_init(&p, opt, NEED_NONE, &fe);
+	err = pipeline_init(&p, opt, opt->info ? NEED_INFO : NEED_NONE, &fe);
 	if (err) {
 		if (err == -EINVAL && fe.msg[0])
 			print_filter_error(&fe);

@@ -340,5 +340,43 @@ done
 run "$NS6" check --threshold time-wait=40%:80% --threshold accept-queue=50:90
 expect_rc 0 "percent thresholds for the percent rules"
 
+# ---- 10. heavy retransmission (check -i): 30% of the segments to a port dropped --
+NS10=ckr-$TAG
+mkns "$NS10"
+ip netns exec "$NS10" nft -f - <<'NFT'
+table inet ckloss {
+	chain in {
+		type filter hook input priority 0;
+		tcp dport 9010 numgen random mod 100 < 30 drop
+	}
+}
+NFT
+ip netns exec "$NS10" "$PY" -c '
+import socket, sys, threading, time
+s = socket.socket(); s.bind(("127.0.0.1", 9010)); s.listen()
+def serve():
+    c, _ = s.accept()
+    while c.recv(65536):
+        pass
+threading.Thread(target=serve, daemon=True).start()
+c = socket.create_connection(("127.0.0.1", 9010))
+end = time.time() + 5
+while time.time() < end:
+    c.send(b"x" * 1000); time.sleep(0.002)
+open(sys.argv[1], "w").close()
+time.sleep(60)' "$TMP/r10" &
+PIDS+=($!)
+for ((i = 0; i < 200; i++)); do [ -e "$TMP/r10" ] && break; sleep 0.05; done
+run "$NS10" check -i --format=json
+want=$(ip netns exec "$NS10" ss -tinH state established '( dport = :9010 )' | grep -o 'retrans:[0-9]*/[0-9]*' | cut -d/ -f2)
+check "retrans: check -i reports the lossy connection (ss counts ${want:-?} retransmissions)" \
+	jqt '[.findings[] | select(.rule == "stuck-data" and .evidence.remote == "127.0.0.1:9010")] | length == 1'
+check "retrans: the share is over the 5% warning level (30% of segments are dropped)" \
+	jqt '.findings[] | select(.evidence.remote == "127.0.0.1:9010") | .evidence.percent >= 5'
+check "retrans: exit status is WARNING or CRITICAL" test "$RC" = 1 -o "$RC" = 2
+run "$NS10" check --format=json
+check "retrans: without -i there is no tcp_info and no such finding" \
+	jqt '[.findings[] | select(.evidence.remote == "127.0.0.1:9010")] | length == 0'
+
 echo "check.sh: $((SECONDS - start)) s"
 finish
