@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -748,6 +749,53 @@ int col_val_cmp(const struct col_val *a, const struct col_val *b)
 	}
 }
 
+/*
+ * snprintf("%.3f") with trailing zeros trimmed (1.500 -> 1.5, 2.000 -> 2).
+ * snprintf() of a double is slow, so the usual values (0 <= f < 1e9) are
+ * rounded by hand when that is safe: x = f * 1000 is off from the exact
+ * product by at most 1e12 * 2^-53 < 1e-3, so unless the fraction of x is
+ * within 1e-3 of a half, rounding x gives the digits printf would print.
+ * Near a tie, and for anything else, snprintf() decides.
+ */
+static size_t fmt_float3(char *b, size_t len, double f)
+{
+	int n;
+
+	if (f >= 0 && f < 1e9 && !signbit(f)) {
+		double x = f * 1000.0;
+		uint64_t t = (uint64_t)x;
+		double frac = x - (double)t;
+
+		if (frac < 0.5 - 1e-3 || frac > 0.5 + 1e-3) {
+			size_t k;
+			unsigned m;
+
+			t += frac > 0.5;
+			k = u64_fmt(b, t / 1000);
+			m = (unsigned)(t % 1000);
+			if (m) {
+				b[k++] = '.';
+				b[k++] = (char)('0' + m / 100);
+				b[k++] = (char)('0' + m / 10 % 10);
+				b[k++] = (char)('0' + m % 10);
+				while (b[k - 1] == '0')
+					k--;
+			}
+			return k;
+		}
+	}
+	n = snprintf(b, len, "%.3f", f);
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= len)
+		n = (int)len - 1;
+	while (n > 0 && b[n - 1] == '0')
+		n--;
+	if (n > 0 && b[n - 1] == '.')
+		n--;
+	return (size_t)n;
+}
+
 void col_val_text(const struct col_val *v, struct obuf *o, bool null_empty)
 {
 	switch (v->kind) {
@@ -761,14 +809,9 @@ void col_val_text(const struct col_val *v, struct obuf *o, bool null_empty)
 		break;
 	case CV_FLOAT: {
 		char b[64];
-		int n = snprintf(b, sizeof(b), "%.3f", v->f);
+		size_t n = fmt_float3(b, sizeof(b), v->f);
 
-		/* trim trailing zeros: 1.500 -> 1.5, 2.000 -> 2 */
-		while (n > 0 && b[n - 1] == '0')
-			n--;
-		if (n > 0 && b[n - 1] == '.')
-			n--;
-		obuf_put(o, b, (size_t)n);
+		obuf_put(o, b, n);
 		break;
 	}
 	case CV_STR:

@@ -91,7 +91,7 @@ static bool reserve(struct obuf *o, size_t n)
 	return true;
 }
 
-void obuf_put(struct obuf *o, const void *p, size_t n)
+void obuf_put_slow(struct obuf *o, const void *p, size_t n)
 {
 	if (!n || !reserve(o, n))
 		return;
@@ -99,21 +99,7 @@ void obuf_put(struct obuf *o, const void *p, size_t n)
 	o->len += n;
 }
 
-void obuf_puts(struct obuf *o, const char *s)
-{
-	obuf_put(o, s, strlen(s));
-}
-
-void obuf_putc(struct obuf *o, char c)
-{
-	if (o->len < o->cap && !o->err) {
-		o->buf[o->len++] = c;
-		return;
-	}
-	obuf_put(o, &c, 1);
-}
-
-void obuf_pad(struct obuf *o, char c, size_t n)
+void obuf_pad_slow(struct obuf *o, char c, size_t n)
 {
 	if (!n || !reserve(o, n))
 		return;
@@ -134,13 +120,29 @@ size_t u64_len(uint64_t v)
 
 size_t u64_fmt(char *buf, uint64_t v)
 {
-	size_t n = u64_len(v);
+	/* backwards into t, two digits at a time: one pass, no u64_len() first */
+	static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+				       "25262728293031323334353637383940414243444546474849"
+				       "50515253545556575859606162636465666768697071727374"
+				       "75767778798081828384858687888990919293949596979899";
+	char t[20];
+	size_t i = sizeof(t);
 
-	for (size_t i = n; i > 0; i--) {
-		buf[i - 1] = (char)('0' + v % 10);
-		v /= 10;
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100);
+
+		v /= 100;
+		t[--i] = pairs[2 * d + 1];
+		t[--i] = pairs[2 * d];
 	}
-	return n;
+	if (v >= 10) {
+		t[--i] = pairs[2 * v + 1];
+		t[--i] = pairs[2 * v];
+	} else {
+		t[--i] = (char)('0' + v);
+	}
+	memcpy(buf, t + i, sizeof(t) - i);
+	return sizeof(t) - i;
 }
 
 void obuf_u64(struct obuf *o, uint64_t v)

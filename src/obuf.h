@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct obuf {
 	char *buf;
@@ -20,10 +21,46 @@ struct obuf {
 
 int obuf_init(struct obuf *o, int fd, size_t cap); /* -ENOMEM */
 void obuf_free(struct obuf *o);                    /* accepts a zeroed obuf */
-void obuf_put(struct obuf *o, const void *p, size_t n);
-void obuf_puts(struct obuf *o, const char *s);
-void obuf_putc(struct obuf *o, char c);
-void obuf_pad(struct obuf *o, char c, size_t n);
+/* The out-of-line halves of obuf_put() and obuf_pad(): they make room first. */
+void obuf_put_slow(struct obuf *o, const void *p, size_t n);
+void obuf_pad_slow(struct obuf *o, char c, size_t n);
+
+/* The writers are inline: renderers call them several times per cell, and
+ * almost always the bytes fit into the buffer as it is. */
+static inline void obuf_put(struct obuf *o, const void *p, size_t n)
+{
+	if (n && !o->err && n <= o->cap - o->len) {
+		memcpy(o->buf + o->len, p, n);
+		o->len += n;
+		return;
+	}
+	obuf_put_slow(o, p, n);
+}
+
+static inline void obuf_puts(struct obuf *o, const char *s)
+{
+	obuf_put(o, s, strlen(s));
+}
+
+static inline void obuf_putc(struct obuf *o, char c)
+{
+	if (o->len < o->cap && !o->err) {
+		o->buf[o->len++] = c;
+		return;
+	}
+	obuf_put_slow(o, &c, 1);
+}
+
+static inline void obuf_pad(struct obuf *o, char c, size_t n)
+{
+	if (n && !o->err && n <= o->cap - o->len) {
+		memset(o->buf + o->len, c, n);
+		o->len += n;
+		return;
+	}
+	obuf_pad_slow(o, c, n);
+}
+
 void obuf_u64(struct obuf *o, uint64_t v);
 void obuf_i64(struct obuf *o, int64_t v);
 void obuf_printf(struct obuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

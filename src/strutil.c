@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
@@ -41,6 +42,50 @@ size_t utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* True for a byte that both escapers pass through unchanged, one column wide. */
+static inline bool is_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '\\';
+}
+
+/*
+ * True if none of the 8 bytes in x is special to is_plain(), tested all at
+ * once (the "has less / has more / has zero byte" tricks; each is exact as a
+ * yes/no answer): a byte < 0x20, a byte > 0x7e, or a backslash.
+ */
+static inline bool word_plain(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t lt = (x - ones * 0x20) & ~x;
+	uint64_t gt = (x + ones * (0x7f - 0x7e)) | x;
+	uint64_t bs = x ^ (ones * '\\');
+
+	bs = (bs - ones) & ~bs;
+	return !((lt | gt | bs) & high);
+}
+
+/* Length of the leading run of plain bytes: the whole string, usually. */
+static size_t plain_prefix(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, s + i, 8);
+		if (!word_plain(x))
+			break;
+	}
+	while (i < n && is_plain(s[i]))
+		i++;
+	return i;
+}
+
+bool str_term_plain(const char *s, size_t n)
+{
+	return plain_prefix((const unsigned char *)s, n) == n;
+}
+
 static const char hexdig[] = "0123456789abcdef";
 
 static void put_hex_byte(struct obuf *o, unsigned char c)
@@ -60,7 +105,12 @@ static bool is_c1(const unsigned char *s, size_t len)
 void str_escape_term(struct obuf *o, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, start = 0;
+	size_t i = plain_prefix(s, n), start = 0;
+
+	if (i == n) {
+		obuf_put(o, s, n);
+		return;
+	}
 
 	while (i < n) {
 		unsigned char c = s[i];
@@ -99,7 +149,7 @@ void str_escape_term(struct obuf *o, const char *str, size_t n)
 size_t str_term_width(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t w = 0, i = 0;
+	size_t i = plain_prefix(s, n), w = i;
 
 	while (i < n) {
 		unsigned char c = s[i];

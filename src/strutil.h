@@ -17,6 +17,9 @@
 void str_escape_term(struct obuf *o, const char *s, size_t n);
 /* Display width of what str_escape_term would print (columns). */
 size_t str_term_width(const char *s, size_t n);
+/* True if s needs no terminal escaping: printable ASCII without backslash,
+ * so str_escape_term() copies it and its width is n. */
+bool str_term_plain(const char *s, size_t n);
 /* A JSON string literal with quotes.  Invalid UTF-8 bytes become U+FFFD. */
 void str_escape_json(struct obuf *o, const char *s, size_t n);
 /* A CSV field, quoted when needed (RFC 4180); control bytes escaped as in
