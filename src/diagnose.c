@@ -506,6 +506,25 @@ static struct trend trend_of(const unsigned long *c, size_t ns)
 	return tr;
 }
 
+/* A finding about one owner's tally: subject, owner, examples, the last count
+ * against the level it crossed, and the first count when several samples. */
+static struct finding *owner_finding(struct diag_ctx *d, enum rule_id rule, enum severity sev, const struct tally *t,
+				     const struct trend *tr, const struct threshold *th, size_t ns)
+{
+	struct finding *f = add(d, rule, sev);
+
+	if (!f)
+		return NULL;
+	owner_subject(t, f->subject, sizeof(f->subject));
+	finding_owner(f, t);
+	finding_examples(f, t);
+	f->value = (long long)tr->last;
+	f->threshold = sev == SEV_CRITICAL ? th->crit : th->warn;
+	if (ns > 1)
+		f->first = (long long)tr->first;
+	return f;
+}
+
 /* Severity of a count that may be growing: a steady growth while already at
  * the warning level is a leak (critical); a growth by the warning level within
  * the window warns even below it. */
@@ -595,21 +614,12 @@ static int rule_close_wait(struct diag_ctx *d, struct sock_set *const *s, size_t
 		struct trend tr = trend_of(t->count, ns);
 		enum severity sev = trend_level(th, &tr, ns);
 		struct finding *f;
-		char who[128];
 
 		if (sev == SEV_OK)
 			continue;
-		f = add(d, RULE_CLOSE_WAIT, sev);
+		f = owner_finding(d, RULE_CLOSE_WAIT, sev, t, &tr, th, ns);
 		if (!f)
 			goto out;
-		owner_subject(t, who, sizeof(who));
-		snprintf(f->subject, sizeof(f->subject), "%s", who);
-		finding_owner(f, t);
-		finding_examples(f, t);
-		f->value = (long long)tr.last;
-		f->threshold = sev == SEV_CRITICAL ? th->crit : th->warn;
-		if (ns > 1)
-			f->first = (long long)tr.first;
 		snprintf(f->message, sizeof(f->message), "%lu connections in CLOSE-WAIT", tr.last);
 		if (t->port && !t->many_ports)
 			cat(f->message, sizeof(f->message), " on local port %u", t->port);
@@ -1133,22 +1143,12 @@ static int rule_orphans(struct diag_ctx *d, struct sock_set *const *s, size_t ns
 		struct trend tr = trend_of(t->count, ns);
 		enum severity sev = trend_level(&d->th[RULE_CLOSE_WAIT], &tr, ns);
 		struct finding *f;
-		char who[128];
 
 		if (sev == SEV_OK)
 			continue;
-		f = add(d, RULE_ORPHANS, sev);
+		f = owner_finding(d, RULE_ORPHANS, sev, t, &tr, &d->th[RULE_CLOSE_WAIT], ns);
 		if (!f)
 			goto out;
-		owner_subject(t, who, sizeof(who));
-		snprintf(f->subject, sizeof(f->subject), "%s", who);
-		finding_owner(f, t);
-		finding_examples(f, t);
-		f->value = (long long)tr.last;
-		f->threshold = sev == SEV_CRITICAL ? d->th[RULE_CLOSE_WAIT].crit
-						   : d->th[RULE_CLOSE_WAIT].warn;
-		if (ns > 1)
-			f->first = (long long)tr.first;
 		snprintf(f->message, sizeof(f->message),
 			 "%lu connections linger in FIN-WAIT-2 while %s still holds them: it shut down its sending "
 			 "side (shutdown()) and the peers never closed theirs. tcp_fin_timeout (%lld s) applies only "
