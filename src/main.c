@@ -175,31 +175,70 @@ static void notices(const struct options *opt, const struct pipeline *p, const s
 			geteuid() ? "run as root to see them" : "denied even to root, e.g. another user namespace");
 }
 
-static int print_summary(struct obuf *o, const struct render *r)
+/* -s: counts per state and family, and the kernel's TCP totals from
+ * /proc/net/sockstat (orphans, TIME-WAIT, memory), in the chosen format. */
+static int print_summary(struct obuf *o, struct render *r)
 {
 	unsigned long tot[2] = {0, 0};
+	char sockstat[256] = "";
+	FILE *f = fopen("/proc/net/sockstat", "r");
 
-	obuf_printf(o, "%-12s %8s %8s %8s\n", "State", "Total", "IPv4", "IPv6");
-	for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
-		int st = state_display_order[i];
-		unsigned long a = r->counts[0][st], b = r->counts[1][st];
-
-		obuf_printf(o, "%-12s %8lu %8lu %8lu\n", state_name(st), a + b, a, b);
-		tot[0] += a;
-		tot[1] += b;
-	}
-	obuf_printf(o, "%-12s %8lu %8lu %8lu\n", "Total", tot[0] + tot[1], tot[0], tot[1]);
-	{
-		FILE *f = fopen("/proc/net/sockstat", "r");
+	if (f) {
 		char line[256];
 
-		if (f) {
-			obuf_putc(o, '\n');
-			while (fgets(line, sizeof(line), f))
-				if (!strncmp(line, "TCP:", 4) || !strncmp(line, "sockets:", 8))
-					obuf_puts(o, line);
-			fclose(f);
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "TCP: ", 5))
+				snprintf(sockstat, sizeof(sockstat), "%s", line + 5);
+		fclose(f);
+		sockstat[strcspn(sockstat, "\n")] = '\0';
+	}
+	for (int st = 1; st < SK_STATE_MAX; st++) {
+		tot[0] += r->counts[0][st];
+		tot[1] += r->counts[1][st];
+	}
+	switch (r->fmt) {
+	case FMT_PROM:
+		return render_prom_end(r);
+	case FMT_JSON:
+	case FMT_JSONL: {
+		char *save = NULL, *k, *v;
+
+		obuf_printf(o, "{\"summary\":{\"total\":%lu,\"states\":{", tot[0] + tot[1]);
+		for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
+			int st = state_display_order[i];
+
+			obuf_printf(o, "%s\"%s\":%lu", i ? "," : "", state_name(st), r->counts[0][st] + r->counts[1][st]);
 		}
+		obuf_printf(o, "},\"families\":{\"inet\":%lu,\"inet6\":%lu}},\"sockstat\":{", tot[0], tot[1]);
+		/* "inuse 1 orphan 0 tw 0 alloc 9 mem 2": name/number pairs */
+		for (bool first = true; (k = strtok_r(save ? NULL : sockstat, " ", &save)) && (v = strtok_r(NULL, " ", &save));
+		     first = false)
+			obuf_printf(o, "%s\"%s\":%lld", first ? "" : ",", k, strtoll(v, NULL, 10));
+		obuf_puts(o, "}}\n");
+		break;
+	}
+	case FMT_CSV:
+		obuf_puts(o, "state,total,inet,inet6\r\n");
+		for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
+			int st = state_display_order[i];
+			unsigned long a = r->counts[0][st], b = r->counts[1][st];
+
+			obuf_printf(o, "%s,%lu,%lu,%lu\r\n", state_name(st), a + b, a, b);
+		}
+		obuf_printf(o, "total,%lu,%lu,%lu\r\n", tot[0] + tot[1], tot[0], tot[1]);
+		break;
+	case FMT_TABLE:
+		obuf_printf(o, "%-12s %8s %8s %8s\n", "State", "Total", "IPv4", "IPv6");
+		for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
+			int st = state_display_order[i];
+			unsigned long a = r->counts[0][st], b = r->counts[1][st];
+
+			obuf_printf(o, "%-12s %8lu %8lu %8lu\n", state_name(st), a + b, a, b);
+		}
+		obuf_printf(o, "%-12s %8lu %8lu %8lu\n", "Total", tot[0] + tot[1], tot[0], tot[1]);
+		if (sockstat[0])
+			obuf_printf(o, "\nKernel TCP totals (/proc/net/sockstat): %s\n", sockstat);
+		break;
 	}
 	return o->err;
 }

@@ -71,6 +71,13 @@ if command -v promtool >/dev/null; then
 	check "promtool accepts prom" sh -c "'$S' -n --format=prom | promtool check metrics"
 fi
 
+# -s: counts per state in every format, equal to the listing's
+check "summary json valid" sh -c "'$S' -s -f json | jq -e '(.summary.states | length) == 11 and has(\"sockstat\")'"
+check "summary total equals listing" sh -c "[ \"\$('$S' -s -f json | jq .summary.total)\" = \"\$('$S' -n -f json | jq '.sockets | length')\" ]"
+if command -v promtool >/dev/null; then
+	check "summary prom" sh -c "'$S' -s -f prom | promtool check metrics"
+fi
+
 # colour: never on a pipe unless asked, NO_COLOR honoured
 check "no colour on a pipe" sh -c "! '$S' -n | grep -q \"\$(printf '\\033')\""
 check "--color=always colours" sh -c "'$S' -n --color=always | grep -q \"\$(printf '\\033')\""
