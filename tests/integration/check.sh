@@ -360,13 +360,20 @@ def serve():
         pass
 threading.Thread(target=serve, daemon=True).start()
 c = socket.create_connection(("127.0.0.1", 9010))
-end = time.time() + 5
+open(sys.argv[1], "w").close()
+end = time.time() + 30
 while time.time() < end:
     c.send(b"x" * 1000); time.sleep(0.002)
-open(sys.argv[1], "w").close()
 time.sleep(60)' "$TMP/r10" &
 PIDS+=($!)
 for ((i = 0; i < 200; i++)); do [ -e "$TMP/r10" ] && break; sleep 0.05; done
+# wait (at most 30 s, a loaded machine sends slowly) until the client has sent
+# enough segments for the rule to judge it (RETRANS_MIN_SEGS is 100)
+for ((i = 0; i < 300; i++)); do
+	segs=$(ip netns exec "$NS10" ss -tinH state established '( dport = :9010 )' | grep -o 'segs_out:[0-9]*' | cut -d: -f2)
+	[ "${segs:-0}" -ge 150 ] && break
+	sleep 0.1
+done
 run "$NS10" check -i --format=json
 want=$(ip netns exec "$NS10" ss -tinH state established '( dport = :9010 )' | grep -o 'retrans:[0-9]*/[0-9]*' | cut -d/ -f2)
 check "retrans: check -i reports the lossy connection (ss counts ${want:-?} retransmissions)" \
