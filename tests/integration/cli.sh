@@ -112,6 +112,14 @@ sys.stdout.write("ready\n"); sys.stdout.flush(); time.sleep(30)' >"$tmp/ready" &
 	check "hostile: csv parses" python3 -c "import csv; r=list(csv.DictReader(open('$tmp/h.csv'))); assert r[0]['comm'].startswith('ev\"il')"
 	ip netns exec "$ns" "$S" -n -p --format=prom >"$tmp/h.prom"
 	check "hostile: promtool" sh -c "promtool check metrics <'$tmp/h.prom'"
+	# -N reads the namespace from outside it, both back ends, with owners
+	"$S" -N "$ns" -n -p --format=json >"$tmp/n.json"
+	check "-N: the namespace's socket" jq -e '.sockets | length == 1 and .[0].local_port == 4242' "$tmp/n.json"
+	check "-N: its owner" jq -e ".sockets[0].processes[0].pid == $hp" "$tmp/n.json"
+	check "-N --backend=proc" sh -c "'$S' -N '$ns' --backend=proc -f json | jq -e '.sockets | length == 1' >/dev/null"
+	"$S" -N no-such-ns-$$ >/dev/null 2>"$tmp/err"
+	check "-N unknown: exit 1" [ $? = 1 ]
+	check "-N unknown: one line" [ "$(wc -l <"$tmp/err")" = 1 ]
 	kill "$hp" 2>/dev/null; wait "$hp" 2>/dev/null
 	ip netns del "$ns"
 fi
