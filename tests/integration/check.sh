@@ -261,7 +261,8 @@ ip netns exec "$NS4C" sysctl -qw net.ipv4.ip_local_port_range="40000 40099" || b
 bg "$NS4S" "$TMP/r4" close-server 0.0.0.0 8083 "$TMP/r4" || exit 1
 ip netns exec "$NS4C" "$PY" "$SCEN" churn 10.77.4.1 8083 95 || bad "time-wait churn"
 tw=$(wait_count "$NS4C" 06 95)
-check "95 TIME-WAIT sockets on the client (got $tw)" test "$tw" -ge 95
+# 95 attempts on 100 ports: the kernel may fail to find the last free ports
+check "at least 90 TIME-WAIT sockets on the client (got $tw)" test "$tw" -ge 90
 run "$NS4C" check --format=json
 expect_rc 2 "time-wait: 95% of the ports is critical"
 check "time-wait finding for the pair, real count, limit 100" \
@@ -370,12 +371,14 @@ for ((i = 0; i < 200; i++)); do [ -e "$TMP/r10" ] && break; sleep 0.05; done
 # wait (at most 30 s, a loaded machine sends slowly) until the client has sent
 # enough segments for the rule to judge it (RETRANS_MIN_SEGS is 100)
 for ((i = 0; i < 300; i++)); do
-	segs=$(ip netns exec "$NS10" ss -tinH state established '( dport = :9010 )' | grep -o 'segs_out:[0-9]*' | cut -d: -f2)
+	segs=$(ip netns exec "$NS10" ss -tinH state established '( dport = :9010 )' | grep -o 'segs_out:[0-9]*' |
+		cut -d: -f2 | sort -n | tail -n 1)
 	[ "${segs:-0}" -ge 150 ] && break
 	sleep 0.1
 done
 run "$NS10" check -i --format=json
-want=$(ip netns exec "$NS10" ss -tinH state established '( dport = :9010 )' | grep -o 'retrans:[0-9]*/[0-9]*' | cut -d/ -f2)
+want=$(ip netns exec "$NS10" ss -tinH state established '( dport = :9010 )' | grep -o 'retrans:[0-9]*/[0-9]*' |
+	cut -d/ -f2 | sort -n | tail -n 1)
 check "retrans: check -i reports the lossy connection (ss counts ${want:-?} retransmissions)" \
 	jqt '[.findings[] | select(.rule == "stuck-data" and .evidence.remote == "127.0.0.1:9010")] | length == 1'
 check "retrans: the share is over the 5% warning level (30% of segments are dropped)" \
