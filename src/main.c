@@ -134,7 +134,13 @@ struct stream_ctx {
 	struct render *r;
 	const struct collect_result *res;
 	bool begun;
+	struct sock_set *block; /* table: rows waiting to be aligned and printed */
+	bool flushed;           /* table: a block has been printed */
 };
+
+/* The table streams in blocks of this many rows: constant memory, and each
+ * block aligned on its own widths (which only grow), as ss does. */
+#define TABLE_BLOCK_ROWS 4096
 
 static int stream_begin(struct stream_ctx *sc)
 {
@@ -150,6 +156,21 @@ static int stream_sink(void *arg, const struct sock_rec *rec, const struct sock_
 	struct stream_ctx *sc = arg;
 	int err;
 
+	if (sc->block) {
+		if (!rec) {
+			if (sc->flushed)
+				return -ESTALE; /* rows already written cannot be taken back */
+			sock_set_clear(sc->block);
+			return 0;
+		}
+		err = sock_set_add(sc->block, rec, ext);
+		if (!err && sc->block->n == TABLE_BLOCK_ROWS) {
+			err = render_block(sc->r, sc->block, false);
+			sock_set_clear(sc->block);
+			sc->flushed = true;
+		}
+		return err ? err : sc->r->out->err;
+	}
 	if (!rec)
 		return sc->begun ? -ESTALE : 0; /* rows already written cannot be taken back */
 	err = stream_begin(sc);
@@ -413,15 +434,17 @@ static int run_list(const struct options *opt, bool *closed)
 	r.host = host;
 	clock_gettime(CLOCK_REALTIME, &r.now);
 
-	streaming = render_streams(opt->format) && !nkeys && opt->group == GROUP_NONE && !opt->summary;
+	streaming = !nkeys && opt->group == GROUP_NONE && !opt->summary;
 	if (streaming) {
-		struct stream_ctx sc = {.r = &r, .res = &res};
+		struct stream_ctx sc = {.r = &r, .res = &res, .block = opt->format == FMT_TABLE ? &set : NULL};
 
 		err = pipeline_owners(&p);
 		cc.owners = p.owners;
 		if (!err)
 			err = pipeline_stream(&p, stream_sink, &sc, &res);
-		if (!err)
+		if (!err && sc.block)
+			err = render_block(&r, sc.block, true);
+		else if (!err)
 			err = stream_begin(&sc);
 		if (!err)
 			err = render_end(&r);

@@ -106,6 +106,17 @@ int render_set(struct render *r, const struct sock_set *set, const uint32_t *idx
 	return err ? err : render_end(r);
 }
 
+int render_block(struct render *r, const struct sock_set *set, bool last)
+{
+	int err = ensure_tmp(r);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < set->n; i++)
+		count(r, &set->v[i]);
+	return render_table_block(r, set, NULL, set->n, last);
+}
+
 void render_free(struct render *r)
 {
 	if (!r)

@@ -49,6 +49,11 @@ bool render_streams(enum format fmt);
 
 /* Per-format hooks (render_*.c). */
 int render_table_set(struct render *r, const struct sock_set *set, const uint32_t *idx, size_t n);
+/* One block of a streamed table: the header comes with the first block,
+ * column widths only grow, the legend comes after the last one. */
+int render_table_block(struct render *r, const struct sock_set *set, const uint32_t *idx, size_t n, bool last);
+/* render_table_block() for the whole of set, counting its rows. */
+int render_block(struct render *r, const struct sock_set *set, bool last);
 int render_json_begin(struct render *r);
 int render_json_row(struct render *r, const struct sock_rec *rec, const struct sock_ext *ext);
 int render_json_end(struct render *r);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * render_table: the aligned text table (the default output) and the state
- * legend under it.  Two passes over the set: widths, then rows.  Every string
- * is escaped so that nothing a process names itself can drive the terminal.
+ * legend under it.  Rows come in blocks (the whole set, or the blocks of a
+ * streamed listing); each block takes two passes, widths then rows, and
+ * widths only grow from one block to the next, as ss does.  Every string is
+ * escaped so that nothing a process names itself can drive the terminal.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -80,23 +82,29 @@ static void put_cell(struct render *r, const struct column *c, const struct cell
 		obuf_pad(o, ' ', pad);
 }
 
-int render_table_set(struct render *r, const struct sock_set *set, const uint32_t *idx, size_t n)
+int render_table_block(struct render *r, const struct sock_set *set, const uint32_t *idx, size_t n, bool last)
 {
-	size_t *width = calloc(r->ncols ? r->ncols : 1, sizeof(*width));
+	/* the widths live in r->priv from one block to the next */
+	size_t *width = r->priv;
 	/* the largest number met in each column: its length is the width the
 	 * column's numbers need, so the widths pass need not format them */
 	uint64_t *umax = calloc(r->ncols ? r->ncols : 1, sizeof(*umax));
 	bool *any_u = calloc(r->ncols ? r->ncols : 1, sizeof(*any_u));
 	unsigned long counts[SK_STATE_MAX] = {0};
 	struct obuf *o = r->out;
+	bool first = !width;
 
+	if (first)
+		width = calloc(r->ncols ? r->ncols : 1, sizeof(*width));
 	if (!width || !umax || !any_u) {
-		free(width);
+		if (first)
+			free(width);
 		free(umax);
 		free(any_u);
 		return -ENOMEM;
 	}
-	for (size_t c = 0; c < r->ncols; c++)
+	r->priv = width;
+	for (size_t c = 0; first && c < r->ncols; c++)
 		width[c] = r->header ? strlen(r->cols[c]->header) : 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct sock_rec *rec = &set->v[idx ? idx[i] : i];
@@ -128,15 +136,13 @@ int render_table_set(struct render *r, const struct sock_set *set, const uint32_
 	}
 	free(umax);
 	free(any_u);
-	if (r->header && r->ncols) {
+	if (first && r->header && r->ncols) {
 		for (size_t c = 0; c < r->ncols; c++) {
 			const struct column *col = r->cols[c];
 			struct cell cell = {.s = col->header, .n = strlen(col->header), .plain = false};
-			bool last = c + 1 == r->ncols;
-
 			if (c)
 				obuf_putc(o, ' ');
-			put_cell(r, col, &cell, cell.n, width[c], last, NULL);
+			put_cell(r, col, &cell, cell.n, width[c], c + 1 == r->ncols, NULL);
 		}
 		obuf_putc(o, '\n');
 	}
@@ -157,8 +163,7 @@ int render_table_set(struct render *r, const struct sock_set *set, const uint32_
 		}
 		obuf_putc(o, '\n');
 	}
-	free(width);
-	if (r->legend) {
+	if (last && r->legend) {
 		bool any = false;
 
 		for (int st = 1; st < SK_STATE_MAX; st++) {
@@ -171,4 +176,9 @@ int render_table_set(struct render *r, const struct sock_set *set, const uint32_
 		}
 	}
 	return o->err;
+}
+
+int render_table_set(struct render *r, const struct sock_set *set, const uint32_t *idx, size_t n)
+{
+	return render_table_block(r, set, idx, n, true);
 }
