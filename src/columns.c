@@ -599,18 +599,43 @@ int columns_parse(const char *list, const struct column **out, size_t max, char 
 	return (int)n;
 }
 
+/* The group an object column stands for (CG_NONE for other columns). */
+static enum col_group object_group(const struct column *c)
+{
+	if (c->get == get_group_info)
+		return CG_INFO;
+	if (c->get == get_group_mem)
+		return CG_MEM;
+	return CG_NONE;
+}
+
+/* Appends the columns of group g to out[n..max). */
+static size_t append_group(const struct column **out, size_t n, size_t max, enum col_group g)
+{
+	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
+		if (columns[i].group == g && n < max)
+			out[n++] = &columns[i];
+	return n;
+}
+
+size_t column_members(const struct column *obj, const struct column **out, size_t n, size_t max)
+{
+	enum col_group g = object_group(obj);
+
+	return g == CG_NONE ? n : append_group(out, n, max, g);
+}
+
 unsigned columns_needs(const struct column *const *cols, size_t n)
 {
+	const struct column *members[COLUMNS_MAX];
 	unsigned need = 0;
 
 	for (size_t i = 0; i < n; i++) {
+		size_t nm = column_members(cols[i], members, 0, COLUMNS_MAX);
+
 		need |= cols[i]->need;
-		if (cols[i]->type == CT_OBJECT) {
-			for (size_t j = 0; j < sizeof(columns) / sizeof(columns[0]); j++)
-				if (cols[i]->get == get_group_info ? columns[j].group == CG_INFO
-								   : columns[j].group == CG_MEM)
-					need |= columns[j].need;
-		}
+		for (size_t j = 0; j < nm; j++)
+			need |= members[j]->need;
 	}
 	return need;
 }
@@ -657,10 +682,7 @@ static size_t add_group(const struct column **out, size_t n, size_t max, enum co
 			n = add(out, n, max, table_info[i]);
 		return n;
 	}
-	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
-		if (columns[i].group == g && n < max)
-			out[n++] = &columns[i];
-	return n;
+	return append_group(out, n, max, g);
 }
 
 size_t columns_default(const struct options *opt, const struct column **out, size_t max)

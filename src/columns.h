@@ -86,7 +86,10 @@ const struct column *column_find(const char *name);
 /* Parses "a,b,c" into up to max columns.  Returns the count, or -EINVAL with
  * a message in err ("unknown column 'x' (see --list-columns)"). */
 int columns_parse(const char *list, const struct column **out, size_t max, char *err, size_t errlen);
-/* Union of the needs of cols. */
+/* Appends the member columns of an object column (tcp_info, memory) to
+ * out[n..max) and returns the new count; other columns add nothing. */
+size_t column_members(const struct column *obj, const struct column **out, size_t n, size_t max);
+/* Union of the needs of cols (and of the members of object columns). */
 unsigned columns_needs(const struct column *const *cols, size_t n);
 /* --list-columns: "name<TAB>type<TAB>description" per line. */
 void columns_list(struct obuf *o);

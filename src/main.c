@@ -100,8 +100,7 @@ static int pick_columns(const struct options *opt, const struct column **cols, s
 			size_t errlen)
 {
 	const struct column *tmp[COLUMNS_MAX];
-	size_t n = 0, all_n;
-	const struct column *all = columns_all(&all_n);
+	size_t n = 0;
 	bool json = opt->format == FMT_JSON || opt->format == FMT_JSONL;
 	int got;
 
@@ -118,12 +117,7 @@ static int pick_columns(const struct options *opt, const struct column **cols, s
 				cols[n++] = tmp[i];
 			continue;
 		}
-		for (size_t j = 0; j < all_n; j++) {
-			bool info = !strcmp(tmp[i]->name, "tcp_info");
-
-			if (all[j].group == (info ? CG_INFO : CG_MEM) && n < max)
-				cols[n++] = &all[j];
-		}
+		n = column_members(tmp[i], cols, n, max);
 	}
 	return (int)n;
 }
