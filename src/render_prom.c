@@ -24,7 +24,8 @@ struct prom_state {
 	struct obuf listeners; /* the listener samples, printed at the end */
 	struct prom_proc *procs;
 	size_t nprocs, capprocs;
-	int err;
+	uint32_t *slots;       /* pid hash: index + 1 into procs, 0 = empty */
+	size_t nslots;         /* a power of two, at least twice nprocs */
 };
 
 static void prom_label(struct obuf *o, const char *s, size_t n)
@@ -70,14 +71,38 @@ static struct prom_state *state_of(struct render *r)
 	return ps;
 }
 
+static size_t pid_slot(const uint32_t *slots, size_t nslots, const struct prom_proc *procs, int32_t pid)
+{
+	size_t h = ((uint32_t)pid * 2654435761u) & (nslots - 1);
+
+	while (slots[h] && procs[slots[h] - 1].pid != pid)
+		h = (h + 1) & (nslots - 1);
+	return h;
+}
+
+/* Counts one socket for the process of ow: a hash by pid keeps this linear
+ * in sockets, whatever the number of processes. */
 static int add_proc(struct prom_state *ps, const struct sock_owner *ow, bool close_wait)
 {
-	for (size_t i = 0; i < ps->nprocs; i++) {
-		if (ps->procs[i].pid == ow->pid) {
-			ps->procs[i].total++;
-			ps->procs[i].close_wait += close_wait;
-			return 0;
-		}
+	size_t h;
+
+	if (2 * (ps->nprocs + 1) > ps->nslots) {
+		size_t nslots = ps->nslots ? ps->nslots * 2 : 256;
+		uint32_t *slots = calloc(nslots, sizeof(*slots));
+
+		if (!slots)
+			return -ENOMEM;
+		for (size_t i = 0; i < ps->nprocs; i++)
+			slots[pid_slot(slots, nslots, ps->procs, ps->procs[i].pid)] = (uint32_t)i + 1;
+		free(ps->slots);
+		ps->slots = slots;
+		ps->nslots = nslots;
+	}
+	h = pid_slot(ps->slots, ps->nslots, ps->procs, ow->pid);
+	if (ps->slots[h]) {
+		ps->procs[ps->slots[h] - 1].total++;
+		ps->procs[ps->slots[h] - 1].close_wait += close_wait;
+		return 0;
 	}
 	if (ps->nprocs == ps->capprocs) {
 		size_t ncap = ps->capprocs ? ps->capprocs * 2 : 64;
@@ -89,6 +114,7 @@ static int add_proc(struct prom_state *ps, const struct sock_owner *ow, bool clo
 		ps->capprocs = ncap;
 	}
 	ps->procs[ps->nprocs++] = (struct prom_proc){ow->pid, ow->comm, 1, close_wait};
+	ps->slots[h] = (uint32_t)ps->nprocs;
 	return 0;
 }
 
@@ -187,6 +213,7 @@ void render_prom_free(struct render *r)
 		return;
 	obuf_free(&ps->listeners);
 	free(ps->procs);
+	free(ps->slots);
 	free(ps);
 	r->priv = NULL;
 }

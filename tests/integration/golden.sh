@@ -55,6 +55,7 @@ for in in "${inputs[@]}"; do
 		golden "$base.owners" run -p
 		golden "$base.owners-json" run -p --format=jsonl
 		golden "$base.by-process" run --group-by=process
+		golden "$base.owners-prom" run -p --format=prom
 	fi
 
 	# the same values in every format
