@@ -119,22 +119,25 @@ void names_free(struct names *n)
 
 /*
  * The reentrant NSS calls take a caller's buffer and fail with ERANGE when it
- * is too small: these helpers start on the stack and retry on the heap with a
- * doubling buffer.  They return 0 and the name (NULL: none) or -ENOMEM.
+ * is too small: nss_lookup() starts on the stack and retries on the heap with
+ * a doubling buffer.  A lookup function returns the libc call's result and
+ * sets *found to the name inside buf (NULL: none).  nss_lookup() returns 0
+ * and the stored name (NULL: none) or -ENOMEM.
  */
-static int names_getserv(struct names *n, uint16_t port, const char **ret)
+typedef int (*nss_fn)(const void *key, char *buf, size_t sz, const char **found);
+
+static int nss_lookup(struct names *n, nss_fn fn, const void *key, const char **ret)
 {
 	char stackbuf[1024], *heap = NULL, *buf = stackbuf;
 	size_t sz = sizeof(stackbuf);
-	struct servent se, *res;
-	const char *name = NULL;
+	const char *found, *name = NULL;
 	int r, err = 0;
 
 	for (;;) {
 		char *nb;
 
-		res = NULL;
-		r = getservbyport_r((int)htons(port), "tcp", &se, buf, sz, &res);
+		found = NULL;
+		r = fn(key, buf, sz, &found);
 		if (r != ERANGE || sz >= NAMES_BUF_MAX)
 			break;
 		sz *= 2;
@@ -145,8 +148,8 @@ static int names_getserv(struct names *n, uint16_t port, const char **ret)
 		}
 		heap = buf = nb;
 	}
-	if (r == 0 && res && res->s_name) {
-		name = names_store(n, res->s_name, strlen(res->s_name));
+	if (r == 0 && found) {
+		name = names_store(n, found, strlen(found));
 		if (!name)
 			err = -ENOMEM;
 	}
@@ -157,39 +160,34 @@ out:
 	return err;
 }
 
+static int serv_fn(const void *key, char *buf, size_t sz, const char **found)
+{
+	struct servent se, *res = NULL;
+	int r = getservbyport_r((int)htons(*(const uint16_t *)key), "tcp", &se, buf, sz, &res);
+
+	if (r == 0 && res)
+		*found = res->s_name;
+	return r;
+}
+
+static int pw_fn(const void *key, char *buf, size_t sz, const char **found)
+{
+	struct passwd pw, *res = NULL;
+	int r = getpwuid_r((uid_t)*(const uint32_t *)key, &pw, buf, sz, &res);
+
+	if (r == 0 && res)
+		*found = res->pw_name;
+	return r;
+}
+
+static int names_getserv(struct names *n, uint16_t port, const char **ret)
+{
+	return nss_lookup(n, serv_fn, &port, ret);
+}
+
 static int names_getpw(struct names *n, uint32_t uid, const char **ret)
 {
-	char stackbuf[1024], *heap = NULL, *buf = stackbuf;
-	size_t sz = sizeof(stackbuf);
-	struct passwd pw, *res;
-	const char *name = NULL;
-	int r, err = 0;
-
-	for (;;) {
-		char *nb;
-
-		res = NULL;
-		r = getpwuid_r((uid_t)uid, &pw, buf, sz, &res);
-		if (r != ERANGE || sz >= NAMES_BUF_MAX)
-			break;
-		sz *= 2;
-		nb = realloc(heap, sz);
-		if (!nb) {
-			err = -ENOMEM;
-			goto out;
-		}
-		heap = buf = nb;
-	}
-	if (r == 0 && res && res->pw_name) {
-		name = names_store(n, res->pw_name, strlen(res->pw_name));
-		if (!name)
-			err = -ENOMEM;
-	}
-	if (!err)
-		*ret = name;
-out:
-	free(heap);
-	return err;
+	return nss_lookup(n, pw_fn, &uid, ret);
 }
 
 const char *names_service(struct names *n, uint16_t port)
