@@ -9,11 +9,6 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-bool render_streams(enum format fmt)
-{
-	return fmt != FMT_TABLE;
-}
-
 static void count(struct render *r, const struct sock_rec *rec)
 {
 	if (rec->state < SK_STATE_MAX)

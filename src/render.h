@@ -44,8 +44,6 @@ int render_row(struct render *r, const struct sock_rec *rec, const struct sock_e
 int render_end(struct render *r);
 /* Whole-set interface: renders set in the order given by idx (n entries). */
 int render_set(struct render *r, const struct sock_set *set, const uint32_t *idx, size_t n);
-/* True if fmt can stream (no alignment pass needed). */
-bool render_streams(enum format fmt);
 
 /* Per-format hooks (render_*.c). */
 int render_table_set(struct render *r, const struct sock_set *set, const uint32_t *idx, size_t n);
@@ -63,5 +61,5 @@ int render_prom_row(struct render *r, const struct sock_rec *rec, const struct s
 int render_prom_end(struct render *r);
 void render_prom_free(struct render *r);
 void render_free(struct render *r);
-/* Writes ts as a JSON RFC 3339 UTC string literal. */
-void render_json_time(struct obuf *o, const struct timespec *ts);
+/* Writes ts as a JSON RFC 3339 UTC string literal, with milliseconds if asked. */
+void render_json_time(struct obuf *o, const struct timespec *ts, bool millis);

@@ -90,14 +90,18 @@ static void json_value(struct render *r, const struct col_val *v, const struct s
 	}
 }
 
-void render_json_time(struct obuf *o, const struct timespec *ts)
+void render_json_time(struct obuf *o, const struct timespec *ts, bool millis)
 {
 	struct tm tm;
-	char buf[40];
+	char buf[48];
 	time_t t = ts->tv_sec;
+	size_t n;
 
 	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (millis)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, ".%03ld", ts->tv_nsec / 1000000);
+	snprintf(buf + n, sizeof(buf) - n, "Z");
 	str_escape_json(o, buf, strlen(buf));
 }
 
@@ -112,7 +116,7 @@ int render_json_begin(struct render *r)
 	obuf_puts(o, "},\"host\":");
 	str_escape_json(o, r->host ? r->host : "", r->host ? strlen(r->host) : 0);
 	obuf_puts(o, ",\"time\":");
-	render_json_time(o, &r->now);
+	render_json_time(o, &r->now, false);
 	obuf_puts(o, ",\"backend\":");
 	str_escape_json(o, r->backend ? r->backend : "", r->backend ? strlen(r->backend) : 0);
 	obuf_puts(o, ",\"sockets\":[");

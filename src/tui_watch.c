@@ -6,6 +6,7 @@
  * a socket opened, closed or changed state (with the time spent in the old
  * state).  The first snapshot is the baseline and produces no events.
  */
+#include "render.h"
 #include "tui.h"
 
 #include <errno.h>
@@ -31,15 +32,9 @@ static void watch_on_signal(int sig)
 static void put_time(struct obuf *o)
 {
 	struct timespec ts;
-	struct tm tm;
-	char buf[48];
-	time_t t;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	t = ts.tv_sec;
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	obuf_printf(o, "\"%s.%03ldZ\"", buf, ts.tv_nsec / 1000000);
+	render_json_time(o, &ts, true);
 }
 
 static void put_str(struct obuf *o, const char *key, const char *s)
