@@ -82,7 +82,6 @@ static int proc_collect(const struct collect_req *req, sock_sink_fn sink, void *
 			err = -errno;
 		close(self);
 	}
-	res->used = BACKEND_PROC;
 	res->malformed += st.malformed;
 	res->records += st.records;
 	return err;
