@@ -28,6 +28,13 @@ static void set_str(struct col_val *v, const char *s)
 	v->str.n = strlen(s);
 }
 
+/* set_str() for the program's own names (states, sides, ...): plain ASCII. */
+static void set_name(struct col_val *v, const char *s)
+{
+	set_str(v, s);
+	v->plain = true;
+}
+
 static void set_uint(struct col_val *v, uint64_t u)
 {
 	v->kind = CV_UINT;
@@ -42,7 +49,7 @@ static void set_float(struct col_val *v, double f)
 
 static void get_state(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
 {
-	set_str(v, state_name(r->state));
+	set_name(v, state_name(r->state));
 }
 
 static void get_side(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
@@ -50,7 +57,7 @@ static void get_side(struct col_ctx *cc, const struct sock_rec *r, const struct 
 	const struct state_info *si = state_get(r->state);
 
 	if (si)
-		set_str(v, side_name(si->side));
+		set_name(v, side_name(si->side));
 	else
 		v->kind = CV_NULL;
 }
@@ -60,14 +67,14 @@ static void get_role(struct col_ctx *cc, const struct sock_rec *r, const struct 
 	const struct state_info *si = state_get(r->state);
 
 	if (si)
-		set_str(v, role_name(si->role));
+		set_name(v, role_name(si->role));
 	else
 		v->kind = CV_NULL;
 }
 
 static void get_family(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
 {
-	set_str(v, r->family == AF_INET6 ? "inet6" : "inet");
+	set_name(v, r->family == AF_INET6 ? "inet6" : "inet");
 }
 
 static void get_meaning(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
@@ -106,6 +113,7 @@ static void get_endpoint(struct col_ctx *cc, const struct sock_rec *r, bool loca
 	uint16_t port = local ? r->lport : r->rport;
 	char *b = cc->scratch;
 	size_t len = sizeof(cc->scratch), n = 0;
+	bool numeric = !cc->resolve_hosts; /* digits, dots, colons, brackets */
 
 	if (sock_addr_is_any(r->family, addr)) {
 		b[n++] = '*';
@@ -126,12 +134,14 @@ static void get_endpoint(struct col_ctx *cc, const struct sock_rec *r, bool loca
 			n += (size_t)snprintf(b + n, len - n, "%s", svc);
 		else
 			n += u64_fmt(b + n, port);
+		numeric = numeric && !svc;
 	}
 	if (n >= len)
 		n = len - 1;
 	v->kind = CV_STR;
 	v->str.s = b;
 	v->str.n = n;
+	v->plain = numeric;
 }
 
 static void get_local(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
@@ -151,6 +161,7 @@ static void get_addr(struct col_ctx *cc, const struct sock_rec *r, const uint8_t
 	v->kind = CV_STR;
 	v->str.s = cc->scratch;
 	v->str.n = n;
+	v->plain = true;
 }
 
 static void get_local_addr(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
@@ -245,7 +256,7 @@ static void get_shutdown(struct col_ctx *cc, const struct sock_rec *r, const str
 	static const char *const names[4] = {"none", "receive", "send", "both"};
 
 	if (r->flags & SOCK_F_SHUTDOWN)
-		set_str(v, names[r->shutdown & 3]);
+		set_name(v, names[r->shutdown & 3]);
 	else
 		v->kind = CV_NULL;
 }
@@ -257,9 +268,9 @@ static void get_timer(struct col_ctx *cc, const struct sock_rec *r, const struct
 	if (!(r->flags & SOCK_F_TIMER))
 		v->kind = CV_NULL;
 	else if (r->timer < SOCK_TIMER_MAX)
-		set_str(v, names[r->timer]);
+		set_name(v, names[r->timer]);
 	else
-		set_str(v, "other");
+		set_name(v, "other");
 }
 
 static void get_timer_expires(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e,

@@ -38,6 +38,10 @@ enum col_val_kind { CV_NULL, CV_UINT, CV_FLOAT, CV_STR, CV_PROCS, CV_OBJECT };
 
 struct col_val {
 	enum col_val_kind kind;
+	/* CV_STR: the getter vouches that the text is printable ASCII without a
+	 * backslash (a number, an address, one of our own names), so renderers
+	 * need not scan it for escaping.  False when unsure. */
+	bool plain;
 	union {
 		uint64_t u;
 		double f;
@@ -99,6 +103,7 @@ const char *col_type_name(enum col_type t);
 static inline void column_get(const struct column *c, struct col_ctx *cc, const struct sock_rec *r,
 			      const struct sock_ext *e, struct col_val *v)
 {
+	v->plain = false;
 	c->get(cc, r, e, v);
 }
 /* Compares two values of the same column (NULLs first).  <0, 0, >0. */

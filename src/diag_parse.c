@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * diag_parse: turns one SOCK_DIAG_BY_FAMILY netlink message (a struct
+ * diag_parse: turns one SOCK_DIAG_BY_FAMILY (or TCPDIAG_GETSOCK) message (a struct
  * inet_diag_msg followed by netlink attributes) into a struct sock_rec and,
  * when extension attributes are present, a struct sock_ext.  The parser is
  * pure and reads its input only through memcpy within the bounds it has
@@ -102,33 +102,41 @@ static int diag_map_state(uint8_t kstate, uint8_t *ret_state, uint8_t *ret_flags
 	return -ENOENT;
 }
 
+/* Fills every field of ext from the attributes.  Only what the kernel did
+ * not send is zeroed: tcp_info is most of the struct, and this runs for
+ * every socket of a `-i` listing. */
 static void diag_fill_ext(struct sock_ext *ext, const struct diag_attr tb[DIAG_TB_MAX + 1])
 {
-	memset(ext, 0, sizeof(*ext));
-	if (tb[INET_DIAG_INFO].data) {
-		size_t n = tb[INET_DIAG_INFO].len;
+	size_t n = 0;
 
+	if (tb[INET_DIAG_INFO].data) {
+		n = tb[INET_DIAG_INFO].len;
 		if (n > sizeof(ext->info))
 			n = sizeof(ext->info);
 		memcpy(&ext->info, tb[INET_DIAG_INFO].data, n);
-		ext->info_len = (uint32_t)n;
 	}
+	if (n < sizeof(ext->info))
+		memset((uint8_t *)&ext->info + n, 0, sizeof(ext->info) - n);
+	ext->info_len = (uint32_t)n;
+	n = 0;
 	if (tb[INET_DIAG_CONG].data) {
-		size_t n = tb[INET_DIAG_CONG].len;
-
+		n = tb[INET_DIAG_CONG].len;
 		if (n > sizeof(ext->cong) - 1)
 			n = sizeof(ext->cong) - 1;
 		memcpy(ext->cong, tb[INET_DIAG_CONG].data, n);
-		ext->cong[n] = '\0';
 	}
+	memset(ext->cong + n, 0, sizeof(ext->cong) - n);
+	n = 0;
 	if (tb[INET_DIAG_SKMEMINFO].data) {
-		size_t n = tb[INET_DIAG_SKMEMINFO].len / sizeof(uint32_t);
-
+		n = tb[INET_DIAG_SKMEMINFO].len / sizeof(uint32_t);
 		if (n > sizeof(ext->mem) / sizeof(uint32_t))
 			n = sizeof(ext->mem) / sizeof(uint32_t);
 		memcpy(&ext->mem, tb[INET_DIAG_SKMEMINFO].data, n * sizeof(uint32_t));
-		ext->has_mem = n > 0;
 	}
+	if (n * sizeof(uint32_t) < sizeof(ext->mem))
+		memset((uint8_t *)&ext->mem + n * sizeof(uint32_t), 0, sizeof(ext->mem) - n * sizeof(uint32_t));
+	ext->has_mem = n > 0;
+	ext->tos = 0;
 	if (tb[INET_DIAG_TOS].data)
 		ext->tos = tb[INET_DIAG_TOS].data[0];
 	else if (tb[INET_DIAG_TCLASS].data)
@@ -152,7 +160,7 @@ int diag_parse_msg(const void *buf, size_t len, struct sock_rec *rec, struct soc
 	mlen = nlh.nlmsg_len;
 	if (mlen > len || mlen < DIAG_HDRLEN + sizeof(m))
 		return -EBADMSG;
-	if (nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	if (nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY && nlh.nlmsg_type != TCPDIAG_GETSOCK)
 		return -EBADMSG;
 	memcpy(&m, p + DIAG_HDRLEN, sizeof(m));
 	if (mlen > DIAG_HDRLEN + DIAG_MSGLEN) {

@@ -50,3 +50,8 @@ bool filter_is_trivial(const struct filter *f);
  * test; the user-space match is still applied.  *ret_buf is NULL when nothing
  * useful can be compiled.  Caller frees *ret_buf with free(). */
 int filter_bytecode(const struct filter *f, int family, void **ret_buf, size_t *ret_len);
+/* The local (*sport) and remote (*dport) port that every socket the filter
+ * accepts must have, 0 where it does not pin one.  Sent in the request header
+ * (inet_diag_sockid), they let the kernel skip other sockets before it runs
+ * the bytecode or takes a reference. */
+void filter_pinned_ports(const struct filter *f, uint16_t *sport, uint16_t *dport);

@@ -334,3 +334,40 @@ out:
 	free(c.kind[1]);
 	return r;
 }
+
+/* The port node i pins on one side (local != 0: source), or -1: a port test
+ * with '=' on that side, either side of an AND, both sides of an OR when they
+ * agree.  NOT and everything else pin nothing. */
+static int32_t pinned_port(const struct filter *f, uint32_t i, int local)
+{
+	const struct fnode *nd = &f->nodes[i];
+	int32_t a, b;
+
+	switch (nd->kind) {
+	case FN_HOST:
+		return nd->local == local && nd->port > 0 && nd->port <= 65535 ? nd->port : -1;
+	case FN_AND:
+		a = pinned_port(f, nd->a, local);
+		return a >= 0 ? a : pinned_port(f, nd->b, local);
+	case FN_OR:
+		a = pinned_port(f, nd->a, local);
+		if (a < 0)
+			return -1;
+		b = pinned_port(f, nd->b, local);
+		return a == b ? a : -1;
+	default:
+		return -1;
+	}
+}
+
+void filter_pinned_ports(const struct filter *f, uint16_t *sport, uint16_t *dport)
+{
+	int32_t s = -1, d = -1;
+
+	if (f && f->root >= 0 && f->n > 0) {
+		s = pinned_port(f, (uint32_t)f->root, 1);
+		d = pinned_port(f, (uint32_t)f->root, 0);
+	}
+	*sport = s > 0 ? (uint16_t)s : 0;
+	*dport = d > 0 ? (uint16_t)d : 0;
+}

@@ -91,6 +91,11 @@ static bool reserve(struct obuf *o, size_t n)
 	return true;
 }
 
+char *obuf_reserve(struct obuf *o, size_t n)
+{
+	return reserve(o, n) ? o->buf + o->len : NULL;
+}
+
 void obuf_put_slow(struct obuf *o, const void *p, size_t n)
 {
 	if (!n || !reserve(o, n))

@@ -24,6 +24,9 @@ void obuf_free(struct obuf *o);                    /* accepts a zeroed obuf */
 /* The out-of-line halves of obuf_put() and obuf_pad(): they make room first. */
 void obuf_put_slow(struct obuf *o, const void *p, size_t n);
 void obuf_pad_slow(struct obuf *o, char c, size_t n);
+/* Room for n more bytes: where to write them (the caller then adds what it
+ * wrote to o->len), or NULL with the error recorded. */
+char *obuf_reserve(struct obuf *o, size_t n);
 
 /* The writers are inline: renderers call them several times per cell, and
  * almost always the bytes fit into the buffer as it is. */

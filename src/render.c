@@ -118,6 +118,8 @@ void render_free(struct render *r)
 		return;
 	if (r->fmt == FMT_PROM)
 		render_prom_free(r);
+	else if (r->fmt == FMT_TABLE)
+		render_table_free(r);
 	free(r->priv);
 	r->priv = NULL;
 	obuf_free(&r->tmp);

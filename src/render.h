@@ -50,6 +50,7 @@ int render_table_set(struct render *r, const struct sock_set *set, const uint32_
 /* One block of a streamed table: the header comes with the first block,
  * column widths only grow, the legend comes after the last one. */
 int render_table_block(struct render *r, const struct sock_set *set, const uint32_t *idx, size_t n, bool last);
+void render_table_free(struct render *r);
 /* render_table_block() for the whole of set, counting its rows. */
 int render_block(struct render *r, const struct sock_set *set, bool last);
 int render_json_begin(struct render *r);

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * floor-dump: the physical floor for listing TCP sockets.  A bare libmnl
- * SOCK_DIAG_BY_FAMILY dump of AF_INET then AF_INET6 TCP sockets in every state
- * (request sockets included), received into a 64 KiB buffer on a socket with
+ * dump of IPv4 and IPv6 TCP sockets in every state (request sockets and
+ * bound-inactive ones included) in one walk of the kernel's tables (the
+ * TCPDIAG_GETSOCK request, which covers both families; --per-family sends one
+ * SOCK_DIAG_BY_FAMILY request per family instead, as ss does, and walks the
+ * tables twice), received into a 64 KiB buffer on a socket with
  * a 4 MiB receive buffer, each message formatted by hand into one line --
  * state, Recv-Q, Send-Q, local and peer address:port -- on a buffered stdout.
  * --info (-i) also asks for INET_DIAG_INFO and appends rtt (ms) and cwnd.
@@ -37,7 +40,7 @@ static const char *const state_names[] = {
 	[12] = "SYN-RECV",
 };
 
-static bool want_info, want_procs;
+static bool want_info, want_procs, per_family;
 static long nsockets;
 
 /* inode -> first owner (pid, fd); open addressing, power-of-two size */
@@ -193,7 +196,7 @@ static int on_msg(const struct nlmsghdr *nlh, void *data)
 	const char *state;
 
 	(void)data;
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY || mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+	if ((nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY && nlh->nlmsg_type != TCPDIAG_GETSOCK) || mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
 		return MNL_CB_OK;
 	state = m->idiag_state < sizeof(state_names) / sizeof(state_names[0]) ? state_names[m->idiag_state]
 									      : "UNKNOWN";
@@ -245,14 +248,24 @@ static int dump(struct mnl_socket *nl, int family, unsigned seq)
 	unsigned portid = mnl_socket_get_portid(nl);
 	int ret;
 
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
+	if (family == AF_UNSPEC) {
+		struct inet_diag_req *r1;
+
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		r1 = mnl_nlmsg_put_extra_header(nlh, sizeof(*r1));
+		r1->idiag_states = ~0U;
+		r1->idiag_ext = want_info ? 1 << (INET_DIAG_INFO - 1) : 0;
+		goto send;
+	}
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = (unsigned char)family;
 	req->sdiag_protocol = IPPROTO_TCP;
 	req->idiag_states = ~0U;
 	req->idiag_ext = want_info ? 1 << (INET_DIAG_INFO - 1) : 0;
+send:
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -1;
 	do {
@@ -273,10 +286,12 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--info") || !strcmp(argv[i], "-i")) {
 			want_info = true;
+		} else if (!strcmp(argv[i], "--per-family")) {
+			per_family = true;
 		} else if (!strcmp(argv[i], "-p")) {
 			want_procs = true;
 		} else {
-			fprintf(stderr, "usage: floor-dump [--info|-i] [-p]\n");
+			fprintf(stderr, "usage: floor-dump [--info|-i] [-p] [--per-family]\n");
 			return 2;
 		}
 	}
@@ -297,7 +312,7 @@ int main(int argc, char **argv)
 	}
 	unsigned seq = (unsigned)time(NULL);
 
-	if (dump(nl, AF_INET, seq) < 0 || dump(nl, AF_INET6, seq + 1) < 0) {
+	if (per_family ? dump(nl, AF_INET, seq) < 0 || dump(nl, AF_INET6, seq + 1) < 0 : dump(nl, AF_UNSPEC, seq) < 0) {
 		perror("floor-dump: dump");
 		return 1;
 	}

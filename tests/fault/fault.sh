@@ -159,6 +159,29 @@ run_one intr-always "$list_rc" dump-intr@1+ -n
 check "interrupted every time: exit 0" [ "$rc" = 0 ]
 check "interrupted every time: says inconsistent" grep -q 'inconsistent' "$tmp/err"
 
+# A kernel that refuses the two-family request (TCPDIAG_GETSOCK): one
+# SOCK_DIAG_BY_FAMILY dump per family instead, silently, with the same
+# sockets (listeners: stable between the runs).  The port filter is sent to
+# the kernel both as bytecode and in the request header.
+cols=--columns=local_addr,local_port,state,inode
+run_one refuse-compat-base 0 "" -n -H --format=csv "$cols" state listening
+sort "$tmp/out" >"$tmp/base.csv"
+check "refuse-compat: the host has a listener to compare" [ -s "$tmp/base.csv" ]
+port=$(head -1 "$tmp/base.csv" | cut -d, -f2)
+awk -F, -v p="$port" '$2 == p' "$tmp/base.csv" >"$tmp/port.csv"
+for args in "" "sport = :$port" "--record=$tmp/rec.bin"; do
+	# shellcheck disable=SC2086 # word splitting of args is wanted
+	run_one refuse-compat 0 refuse-compat -n -H --format=csv "$cols" state listening $args
+	check "refuse-compat $args: fault injected" [ "$hits" -gt 0 ]
+	check "refuse-compat $args: nothing on stderr" [ ! -s "$tmp/err" ]
+	want=$tmp/base.csv
+	[[ $args == sport* ]] && want=$tmp/port.csv
+	check "refuse-compat $args: the same listeners as one walk" cmp -s <(sort "$tmp/out") "$want"
+done
+# the refused attempt is not in the recording: replaying it gives the same
+run_one refuse-compat-replay 0 "" -n -H --format=csv "$cols" --replay="$tmp/rec.bin"
+check "refuse-compat: the recording replays the same listeners" cmp -s <(sort "$tmp/out") "$tmp/base.csv"
+
 # /proc/net/tcp: missing, unreadable, failing to read, truncated, garbage.
 proc=$tmp/proc
 mk_tree() { # mk_tree NAME: a tree with the fixture's tcp and tcp6

@@ -10,7 +10,9 @@
  * (also calloc, realloc, strdup, strndup; only calls made from the program
  * itself or from libmnl count), recv-truncate (cut a received netlink
  * datagram short), recv-msgtrunc (flag it MSG_TRUNC) or dump-intr (set
- * NLM_F_DUMP_INTR on its first message).  PATH, for open and read, matches a
+ * NLM_F_DUMP_INTR on its first message) or refuse-compat (send a
+ * TCPDIAG_GETSOCK request with a message type no kernel serves, so that the
+ * kernel itself refuses it, as a kernel without that request would).  PATH, for open and read, matches a
  * path equal to it or ending in "/PATH".  ERRNO is a name such as EPERM or a
  * number (default ENOMEM for malloc, EIO otherwise).  When FAULT_LOG names a
  * file, every injected fault appends a "hit" line to it and the end of the
@@ -59,6 +61,7 @@ enum fi_kind {
 	FI_TRUNC,
 	FI_MSGTRUNC,
 	FI_INTR,
+	FI_REFUSE,
 };
 
 static const struct {
@@ -70,7 +73,7 @@ static const struct {
 	{"open", FI_OPEN},	       {"openat", FI_OPEN},	  {"fopen", FI_OPEN},	 {"read", FI_READ},
 	{"readlinkat", FI_READLINKAT}, {"getdents64", FI_GETDENTS}, {"readdir", FI_GETDENTS},
 	{"malloc", FI_MALLOC},	       {"recv-truncate", FI_TRUNC}, {"recv-msgtrunc", FI_MSGTRUNC},
-	{"dump-intr", FI_INTR},
+	{"dump-intr", FI_INTR},	       {"refuse-compat", FI_REFUSE},
 };
 
 static const struct {
@@ -414,6 +417,11 @@ static int fi_send_check(int fd)
 	return fi_have(FI_SEND) && fi_is_netlink(fd) ? fi_check(FI_SEND, NULL) : 0;
 }
 
+/* The type refuse-compat gives a TCPDIAG_GETSOCK request: below
+ * SOCK_DIAG_BY_FAMILY and none of the old requests, so sock_diag answers
+ * EINVAL. */
+#define FI_REFUSED_TYPE 17
+
 FI_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags, __CONST_SOCKADDR_ARG to, socklen_t tolen)
 {
 	int err = fi_send_check(fd);
@@ -423,6 +431,14 @@ FI_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags, __CONST
 		return -1;
 	}
 	FI_RESOLVE(sendto);
+	if (fi_have(FI_REFUSE) && fi_is_netlink(fd) && len >= sizeof(struct nlmsghdr) && len <= 65536 &&
+	    ((const struct nlmsghdr *)buf)->nlmsg_type == 18 /* TCPDIAG_GETSOCK */ && fi_check(FI_REFUSE, NULL)) {
+		char copy[65536];
+
+		memcpy(copy, buf, len);
+		((struct nlmsghdr *)(void *)copy)->nlmsg_type = FI_REFUSED_TYPE;
+		return real_sendto(fd, copy, len, flags, to, tolen);
+	}
 	return real_sendto(fd, buf, len, flags, to, tolen);
 }
 

@@ -157,6 +157,22 @@ static void t_ipv4_basic(void **state)
 	assert_int_equal(rec.ext, SOCK_NO_EXT);
 }
 
+/* The answer to the two-family request (TCPDIAG_GETSOCK) parses the same. */
+static void t_compat_type(void **state)
+{
+	struct sock_rec a, b;
+	struct mb m;
+
+	(void)state;
+	mb_begin(&m, AF_INET6, SK_CLOSE_WAIT);
+	assert_int_equal(parse(&m, &a, NULL, NULL), 0);
+	((struct nlmsghdr *)m.buf)->nlmsg_type = TCPDIAG_GETSOCK;
+	assert_int_equal(parse(&m, &b, NULL, NULL), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_int_equal(b.state, SK_CLOSE_WAIT);
+	assert_int_equal(b.family, AF_INET6);
+}
+
 static void t_ipv6_exts(void **state)
 {
 	static const uint32_t mem[SK_MEMINFO_VARS] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
@@ -286,6 +302,8 @@ static void t_truncated(void **state)
 	/* Not a sock_diag message. */
 	mb_begin(&m, AF_INET, SK_ESTABLISHED);
 	((struct nlmsghdr *)m.buf)->nlmsg_type = NLMSG_DONE;
+	assert_int_equal(parse(&m, &rec, &ext, &has_ext), -EBADMSG);
+	((struct nlmsghdr *)m.buf)->nlmsg_type = 19; /* DCCPDIAG_GETSOCK: not TCP */
 	assert_int_equal(parse(&m, &rec, &ext, &has_ext), -EBADMSG);
 	assert_int_equal(diag_parse_msg(NULL, 100, &rec, &ext, &has_ext), -EBADMSG);
 	/* Outputs untouched on failure. */
@@ -937,6 +955,52 @@ static void t_live_collect(void **state)
 		filter_free(f);
 	}
 
+	/* Both families come from one walk, each socket once; one family alone
+	 * comes from its own request. */
+	{
+		size_t n4 = 0;
+
+		sock_set_clear(&set);
+		req.states = SK_ALL_STATES;
+		req.need = NEED_INFO | NEED_CONG | NEED_MEM;
+		assert_int_equal(nl_diag_collect(&req, set_sink, &set, &res, &op), 0);
+		for (size_t i = 0; i < set.n; i++)
+			for (size_t j = i + 1; j < set.n; j++)
+				if ((set.v[i].flags & SOCK_F_COOKIE) && set.v[i].cookie == set.v[j].cookie)
+					fail_msg("socket cookie %llu listed twice", (unsigned long long)set.v[i].cookie);
+		check_live(&set, AF_INET, &p4);
+		if (have6)
+			check_live(&set, AF_INET6, &p6);
+		sock_set_clear(&set);
+		req.families = COLLECT_INET4;
+		assert_int_equal(nl_diag_collect(&req, set_sink, &set, &res, &op), 0);
+		check_live(&set, AF_INET, &p4);
+		for (size_t i = 0; i < set.n; i++)
+			n4 += set.v[i].family == AF_INET;
+		assert_int_equal(n4, set.n);
+		req.families = COLLECT_INET4 | COLLECT_INET6;
+	}
+
+	/* A filter that pins a port: the kernel skips the others before the
+	 * bytecode (request header); the listener and the accepted socket. */
+	{
+		struct filter_error ferr;
+		struct filter *f = NULL;
+		char expr[64];
+
+		snprintf(expr, sizeof(expr), "sport = :%u", p4.lport);
+		assert_int_equal(filter_parse_str(expr, &f, &ferr), 0);
+		sock_set_clear(&set);
+		req.kfilter = f;
+		assert_int_equal(nl_diag_collect(&req, set_sink, &set, &res, &op), 0);
+		assert_non_null(find_rec(&set, AF_INET, SK_LISTEN, p4.lport, 0));
+		assert_non_null(find_rec(&set, AF_INET, SK_ESTABLISHED, p4.lport, p4.cport));
+		for (size_t i = 0; i < set.n; i++)
+			assert_int_equal(set.v[i].lport, p4.lport);
+		req.kfilter = NULL;
+		filter_free(f);
+	}
+
 	/* A sink error stops the collection and is returned. */
 	req.states = SK_ALL_STATES;
 	assert_int_equal(nl_diag_collect(&req, fail_sink, NULL, &res, &op), -ECANCELED);
@@ -1031,6 +1095,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_ipv4_basic),
+		cmocka_unit_test(t_compat_type),
 		cmocka_unit_test(t_ipv6_exts),
 		cmocka_unit_test(t_kernel_states),
 		cmocka_unit_test(t_truncated),

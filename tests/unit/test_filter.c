@@ -718,11 +718,15 @@ static void t_bytecode_agreement(void **state)
 		bool full = bc_exprs[i][0] == '*';
 		const char *expr = bc_exprs[i] + full;
 		struct filter *f = parse_ok(expr);
-		void *bc[2];
-		size_t len[2];
-		const int fams[2] = {AF_INET, AF_INET6};
+		/* [2]: the two-family program (TCPDIAG_GETSOCK), sent with the
+		 * ports the filter pins in the request header */
+		void *bc[3];
+		size_t len[3];
+		const int fams[3] = {AF_INET, AF_INET6, AF_UNSPEC};
+		uint16_t sport, dport;
 
-		for (int k = 0; k < 2; k++) {
+		filter_pinned_ports(f, &sport, &dport);
+		for (int k = 0; k < 3; k++) {
 			assert_int_equal(filter_bytecode(f, fams[k], &bc[k], &len[k]), 0);
 			if (bc[k]) {
 				programs++;
@@ -739,22 +743,30 @@ static void t_bytecode_agreement(void **state)
 			struct entry e = entry_of(&r);
 			bool m = filter_match(f, &r, NULL);
 			bool b = bc[k] ? bc_run(bc[k], (int)len[k], &e) : true;
+			/* the kernel's header test, then the two-family program */
+			bool hdr = (!sport || r.lport == sport) && (!dport || r.rport == dport);
+			bool b2 = hdr && (bc[2] ? bc_run(bc[2], (int)len[2], &e) : true);
 
-			checks++;
+			checks += 2;
 			accepted += b;
 			if (m && !b)
 				fail_msg("'%s': bytecode rejects a matching socket (family %d, state %d, ports %u/%u)",
 					 expr, r.family, r.state, r.lport, r.rport);
+			if (m && !b2)
+				fail_msg("'%s': the two-family request rejects a matching socket (family %d, ports %u/%u, "
+					 "pinned %u/%u)",
+					 expr, r.family, r.lport, r.rport, sport, dport);
 			/* Exact where the kernel can test everything (states go in idiag_states) */
 			if (full && (filter_states(f) & (1u << r.state))) {
 				exact++;
-				if (m != b)
-					fail_msg("'%s': bytecode %d, filter %d (family %d, ports %u/%u)", expr, b, m,
-						 r.family, r.lport, r.rport);
+				if (m != b || m != b2)
+					fail_msg("'%s': bytecode %d, two-family %d, filter %d (family %d, ports %u/%u)", expr,
+						 b, b2, m, r.family, r.lport, r.rport);
 			}
 		}
 		free(bc[0]);
 		free(bc[1]);
+		free(bc[2]);
 		filter_free(f);
 	}
 	print_message("bytecode: %lu programs, %lu checks, %lu exact, %lu accepted\n", programs, checks, exact,
@@ -891,6 +903,55 @@ static int kernel_dump(int family, const void *bc, size_t bclen, unsigned *nsock
 	return err;
 }
 
+static void t_pinned_ports(void **state)
+{
+	static const struct {
+		const char *expr;
+		uint16_t sport, dport;
+	} cases[] = {
+		{"sport = :22", 22, 0},
+		{"sport == :ssh", 22, 0},
+		{"dport = :443", 0, 443},
+		{"sport = :80 and dport = :1234", 80, 1234},
+		{"dst 10.0.0.1:443", 0, 443},
+		{"src [::1]:8080", 8080, 0},
+		{"sport = :80 or sport = :80", 80, 0},
+		{"( sport = :80 or sport = :80 ) and dst 10.0.0.0/8", 80, 0},
+		{"state established sport = :22", 22, 0},
+		{"pid = 1 and sport = :22", 22, 0},
+		{"sport = :80 or sport = :81", 0, 0},
+		{"sport = :80 or dport = :80", 0, 0},
+		{"not sport = :22", 0, 0},
+		{"sport != :22", 0, 0},
+		{"sport >= :22", 0, 0},
+		{"sport < :1024", 0, 0},
+		{"src 10.0.0.1", 0, 0},
+		{"sport = :22 or pid = 1", 0, 0},
+		{"sport = :0", 0, 0},
+		{"state listening", 0, 0},
+		/* ss's precedence: (a and b) or c pins nothing */
+		{"sport = :22 and dport = :1 or dport = :2", 0, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct filter *f = parse_ok(cases[i].expr);
+		uint16_t sp = 1, dp = 1;
+
+		filter_pinned_ports(f, &sp, &dp);
+		if (sp != cases[i].sport || dp != cases[i].dport)
+			fail_msg("'%s': pinned %u/%u, want %u/%u", cases[i].expr, sp, dp, cases[i].sport,
+				 cases[i].dport);
+		filter_free(f);
+	}
+	{
+		uint16_t sp = 1, dp = 1;
+
+		filter_pinned_ports(NULL, &sp, &dp);
+		assert_true(sp == 0 && dp == 0);
+	}
+}
+
 static void t_kernel_accepts(void **state)
 {
 	unsigned long sent = 0, n;
@@ -972,6 +1033,7 @@ int main(void)
 		cmocka_unit_test(t_limits),
 		cmocka_unit_test(t_bytecode_shapes),
 		cmocka_unit_test(t_bytecode_agreement),
+		cmocka_unit_test(t_pinned_ports),
 		cmocka_unit_test(t_kernel_accepts),
 	};
 
