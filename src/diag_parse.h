@@ -11,7 +11,7 @@
 #include "sock.h"
 
 /* buf/len hold one netlink message (header included) of type
- * SOCK_DIAG_BY_FAMILY.  On success fills rec and, if ext != NULL and any
+ * SOCK_DIAG_BY_FAMILY or TCPDIAG_GETSOCK.  On success fills rec and, if ext != NULL and any
  * extension attribute was present, ext, setting *ret_has_ext.
  * rec->ext is set to SOCK_NO_EXT.  Returns 0, -EBADMSG (malformed/truncated),
  * or -ENOENT for a message that is not a socket we show (unknown state,

@@ -389,7 +389,8 @@ static int nl_build_req(struct nl_run *run, int family, uint32_t seq, void **ret
 	return 0;
 }
 
-/* One dump of one family on nl.  Returns 0, NL_DIAG_RESTART or -errno. */
+/* One dump of one family (AF_UNSPEC: both) on nl.  Returns 0, NL_DIAG_RESTART
+ * or -errno. */
 static int nl_dump_family(struct nl_run *run, struct mnl_socket *nl, int family, uint32_t seq, void *buf,
 			  int rec_fd)
 {

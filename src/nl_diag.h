@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * nl_diag: netlink sock_diag (inet_diag) dumps through libmnl.
- * One SOCK_DIAG_BY_FAMILY dump per family, all 11 states (plus the kernel's
- * request-socket and bound-inactive bits), receive buffers sized for dumps,
+ * One walk for both families (TCPDIAG_GETSOCK; SOCK_DIAG_BY_FAMILY per family
+ * for one family or when the kernel refuses it), all 11 states (plus the
+ * kernel's request-socket and bound-inactive bits), receive buffers sized for dumps,
  * NLM_F_DUMP_INTR handled by dumping again, errors from NLMSG_ERROR and from
  * inside NLMSG_DONE reported.  Can record the raw datagrams to a file and
  * replay them through the same parser.

@@ -55,88 +55,240 @@ int sort_parse(const char *spec, struct sort_key *keys, size_t max, char *err, s
 	return (int)n;
 }
 
-/* A precomputed key per row: numbers compare as numbers, strings through an
- * arena, so the comparison never calls getters. */
-struct sort_ctx {
+/*
+ * Sorting keeps nothing per row but the index array it is given: the values
+ * of the keys are asked of the getters when two rows are compared, so that
+ * sorting costs 4 bytes a socket over the set (the set is 88).  One side of
+ * each comparison is "loaded" -- the partition's pivot, the element being
+ * inserted or sifted -- its values computed once and its strings copied out
+ * of the getters' scratch; the other side is computed key by key, only as
+ * far as the keys tie.  Ties between all keys fall back to the record index,
+ * so the order is total and the result is the stable one whatever the
+ * algorithm: an introsort (quicksort on median-of-three pivots, heapsort past
+ * a depth limit, insertion sort on short runs), in place.
+ */
+struct sorter {
+	const struct sock_set *set;
 	const struct sort_key *keys;
-	size_t nkeys, n;
-	struct col_val *vals; /* n * nkeys */
-	char *arena;
+	size_t nkeys;
+	struct col_ctx *cc;
+	uint32_t lidx;                      /* the loaded row */
+	struct col_val lv[SORT_KEYS_MAX];   /* its values */
+	struct obuf lbuf;                   /* its strings */
 };
 
-static int cmp_rows(const void *a, const void *b, void *arg)
+/* The value of key k for row i; strings may live in cc->scratch. */
+static void key_val(struct sorter *so, uint32_t i, size_t k, struct col_val *v)
 {
-	const struct sort_ctx *sc = arg;
-	uint32_t ia = ((const uint32_t *)a)[1], ib = ((const uint32_t *)b)[1];
+	const struct sock_rec *r = &so->set->v[i];
 
-	for (size_t k = 0; k < sc->nkeys; k++) {
-		int c = col_val_cmp(&sc->vals[(size_t)ia * sc->nkeys + k], &sc->vals[(size_t)ib * sc->nkeys + k]);
+	column_get(so->keys[k].col, so->cc, r, sock_set_ext(so->set, r), v);
+	if (v->kind == CV_PROCS) {
+		/* by the first owner's command */
+		const char *comm = v->procs.n ? v->procs.v[0].comm : "";
 
-		if (c)
-			return c * sc->keys[k].dir;
+		v->kind = CV_STR;
+		v->str.s = comm;
+		v->str.n = strlen(comm);
 	}
-	return (ia > ib) - (ia < ib); /* stable */
+}
+
+/* Loads row i: its values, strings copied.  Returns 0 or the buffer error. */
+static int load(struct sorter *so, uint32_t i)
+{
+	size_t offs[SORT_KEYS_MAX] = {0};
+
+	so->lidx = i;
+	so->lbuf.len = 0;
+	for (size_t k = 0; k < so->nkeys; k++) {
+		struct col_val *v = &so->lv[k];
+
+		key_val(so, i, k, v);
+		if (v->kind == CV_STR) {
+			offs[k] = so->lbuf.len;
+			obuf_put(&so->lbuf, v->str.s, v->str.n);
+		}
+	}
+	if (so->lbuf.err)
+		return so->lbuf.err;
+	for (size_t k = 0; k < so->nkeys; k++)
+		if (so->lv[k].kind == CV_STR)
+			so->lv[k].str.s = so->lbuf.buf + offs[k];
+	return 0;
+}
+
+/* <0, >0: row i sorts before or after the loaded row (never 0 for i != it). */
+static int cmp_loaded(struct sorter *so, uint32_t i)
+{
+	for (size_t k = 0; k < so->nkeys; k++) {
+		struct col_val v;
+		int c;
+
+		key_val(so, i, k, &v);
+		c = col_val_cmp(&v, &so->lv[k]);
+		if (c)
+			return c * so->keys[k].dir;
+	}
+	return (i > so->lidx) - (i < so->lidx);
+}
+
+static void insertion_sort(struct sorter *so, uint32_t *a, size_t n)
+{
+	for (size_t i = 1; i < n && !so->lbuf.err; i++) {
+		uint32_t x = a[i];
+		size_t j = i;
+
+		if (load(so, x) < 0)
+			return;
+		while (j > 0 && cmp_loaded(so, a[j - 1]) > 0) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = x;
+	}
+}
+
+/* Moves x down from position i of the heap a[0..n) (loaded: x). */
+static void sift_down(struct sorter *so, uint32_t *a, size_t i, size_t n, uint32_t x)
+{
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		/* each child against x (loaded); the two children against each
+		 * other only when both are larger than x */
+		if (c + 1 < n) {
+			bool l = cmp_loaded(so, a[c]) > 0, r = cmp_loaded(so, a[c + 1]) > 0;
+
+			if (!l && !r)
+				break;
+			if (l && r) {
+				/* both beat x: the larger of the two moves up */
+				if (load(so, a[c]) < 0)
+					return;
+				if (cmp_loaded(so, a[c + 1]) > 0)
+					c++;
+				if (load(so, x) < 0)
+					return;
+			} else if (r) {
+				c++;
+			}
+		} else if (cmp_loaded(so, a[c]) <= 0) {
+			break;
+		}
+		a[i] = a[c];
+		i = c;
+	}
+	a[i] = x;
+}
+
+static void heap_sort(struct sorter *so, uint32_t *a, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0 && !so->lbuf.err;) {
+		if (load(so, a[i]) < 0)
+			return;
+		sift_down(so, a, i, n, a[i]);
+	}
+	for (size_t end = n; end > 1 && !so->lbuf.err; end--) {
+		uint32_t x = a[end - 1];
+
+		a[end - 1] = a[0];
+		if (load(so, x) < 0)
+			return;
+		sift_down(so, a, 0, end - 1, x);
+	}
+}
+
+/* The median of a[i], a[j], a[k] by value. */
+static uint32_t median3(struct sorter *so, uint32_t x, uint32_t y, uint32_t z)
+{
+	bool xy, yz, xz;
+
+	if (load(so, y) < 0)
+		return y;
+	xy = cmp_loaded(so, x) < 0; /* x < y */
+	yz = cmp_loaded(so, z) > 0; /* y < z */
+	if (xy == yz)
+		return y;
+	if (load(so, z) < 0)
+		return y;
+	xz = cmp_loaded(so, x) < 0; /* x < z */
+	/* y is the largest (xy, !yz) or the smallest (!xy, yz) */
+	return xy ? (xz ? z : x) : (xz ? x : z);
+}
+
+#define SORT_SMALL 16
+
+static void intro_sort(struct sorter *so, uint32_t *a, size_t n, unsigned depth)
+{
+	while (n > SORT_SMALL && !so->lbuf.err) {
+		size_t i, j;
+
+		if (depth-- == 0) {
+			heap_sort(so, a, n);
+			return;
+		}
+		/* Hoare partition around a median of three: with distinct values
+		 * the pivot is neither the smallest nor the largest, so both
+		 * parts are non-empty */
+		if (load(so, median3(so, a[0], a[n / 2], a[n - 1])) < 0)
+			return;
+		i = (size_t)-1;
+		j = n;
+		for (;;) {
+			uint32_t t;
+
+			do
+				i++;
+			while (cmp_loaded(so, a[i]) < 0);
+			do
+				j--;
+			while (cmp_loaded(so, a[j]) > 0);
+			if (i >= j)
+				break;
+			t = a[i];
+			a[i] = a[j];
+			a[j] = t;
+		}
+		/* a[0..j] <= pivot < a[j+1..n): recurse into the smaller part */
+		if (j + 1 < n - j - 1) {
+			intro_sort(so, a, j + 1, depth);
+			a += j + 1;
+			n -= j + 1;
+		} else {
+			intro_sort(so, a + j + 1, n - j - 1, depth);
+			n = j + 1;
+		}
+	}
+	insertion_sort(so, a, n);
+}
+
+int sort_apply_depth(const struct sock_set *set, uint32_t *idx, size_t n, const struct sort_key *keys, size_t nkeys,
+		     struct col_ctx *cc, unsigned depth)
+{
+	struct sorter so = {.set = set, .keys = keys, .nkeys = nkeys, .cc = cc};
+	int err;
+
+	if (n < 2 || !nkeys)
+		return 0;
+	if (nkeys > SORT_KEYS_MAX)
+		return -EINVAL;
+	if (obuf_init(&so.lbuf, -1, 256) < 0)
+		return -ENOMEM;
+	if (!depth)
+		for (size_t m = n; m; m >>= 1)
+			depth += 2;
+	intro_sort(&so, idx, n, depth);
+	err = so.lbuf.err;
+	obuf_free(&so.lbuf);
+	return err;
 }
 
 int sort_apply(const struct sock_set *set, uint32_t *idx, size_t n, const struct sort_key *keys, size_t nkeys,
 	       struct col_ctx *cc)
 {
-	struct sort_ctx sc = {.keys = keys, .nkeys = nkeys, .n = n};
-	struct obuf strs;
-	uint32_t *pairs;
-	size_t *offs;
-	int err = 0;
-
-	if (n < 2 || !nkeys)
-		return 0;
-	sc.vals = calloc(n * nkeys, sizeof(*sc.vals));
-	offs = calloc(n * nkeys, sizeof(*offs));
-	pairs = malloc(n * 2 * sizeof(*pairs));
-	if (!sc.vals || !offs || !pairs || obuf_init(&strs, -1, 4096) < 0) {
-		free(sc.vals);
-		free(offs);
-		free(pairs);
-		return -ENOMEM;
-	}
-	/* strings and owner lists are copied: getters reuse their scratch */
-	for (size_t i = 0; i < n; i++) {
-		const struct sock_rec *r = &set->v[idx[i]];
-
-		for (size_t k = 0; k < nkeys; k++) {
-			struct col_val *v = &sc.vals[i * nkeys + k];
-
-			column_get(keys[k].col, cc, r, sock_set_ext(set, r), v);
-			if (v->kind == CV_STR || v->kind == CV_PROCS) {
-				size_t start = strs.len;
-
-				if (v->kind == CV_STR)
-					obuf_put(&strs, v->str.s, v->str.n);
-				else if (v->procs.n)
-					obuf_puts(&strs, v->procs.v[0].comm);
-				offs[i * nkeys + k] = start;
-				v->kind = CV_STR;
-				v->str.n = strs.len - start;
-			}
-		}
-		pairs[2 * i] = idx[i];
-		pairs[2 * i + 1] = (uint32_t)i;
-	}
-	if (strs.err) {
-		err = strs.err;
-		goto out;
-	}
-	for (size_t i = 0; i < n * nkeys; i++)
-		if (sc.vals[i].kind == CV_STR)
-			sc.vals[i].str.s = strs.buf + offs[i];
-	qsort_r(pairs, n, 2 * sizeof(*pairs), cmp_rows, &sc);
-	for (size_t i = 0; i < n; i++)
-		idx[i] = pairs[2 * i];
-out:
-	obuf_free(&strs);
-	free(sc.vals);
-	free(offs);
-	free(pairs);
-	return err;
+	return sort_apply_depth(set, idx, n, keys, nkeys, cc, 0);
 }
 
 const char *group_by_name(enum group_by by)

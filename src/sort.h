@@ -23,9 +23,15 @@ struct sort_key {
 
 /* Parses "KEY[,KEY...]".  Returns the key count or -EINVAL with err set. */
 int sort_parse(const char *spec, struct sort_key *keys, size_t max, char *err, size_t errlen);
-/* Sorts idx (n entries of set) by keys, stable.  Returns 0 or -ENOMEM. */
+/* Sorts idx (n entries of set) by keys; rows equal on every key keep the
+ * order of their record indices (stable when idx starts in that order).
+ * In place: no memory per row.  Returns 0, -ENOMEM or -EINVAL. */
 int sort_apply(const struct sock_set *set, uint32_t *idx, size_t n, const struct sort_key *keys, size_t nkeys,
 	       struct col_ctx *cc);
+/* sort_apply() with the quicksort's depth limit (0: about 2 log2 n), past
+ * which it turns to heapsort; tests pass small limits to reach it. */
+int sort_apply_depth(const struct sock_set *set, uint32_t *idx, size_t n, const struct sort_key *keys, size_t nkeys,
+		     struct col_ctx *cc, unsigned depth);
 
 /* One group: its key and the count per state. */
 struct group_row {

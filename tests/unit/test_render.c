@@ -11,6 +11,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -230,11 +232,117 @@ static void t_sort_group(void **state)
 	sock_set_free(&set);
 }
 
+/* A reference order for t_sort_random: the same keys through a plain
+ * comparison of precomputed values, ties by record index. */
+struct ref_row {
+	uint32_t i;
+	uint64_t num[3];
+	char str[3][64];
+};
+static const struct sort_key *ref_keys;
+static size_t ref_nkeys;
+static bool ref_is_str[3];
+
+static int ref_cmp(const void *pa, const void *pb)
+{
+	const struct ref_row *a = pa, *b = pb;
+
+	for (size_t k = 0; k < ref_nkeys; k++) {
+		int c = ref_is_str[k] ? strcmp(a->str[k], b->str[k]) : (a->num[k] > b->num[k]) - (a->num[k] < b->num[k]);
+
+		if (c)
+			return c * ref_keys[k].dir;
+	}
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+/* The in-place introsort against qsort on precomputed keys: random sets with
+ * many ties, several key lists, depth limits that force the heapsort. */
+static void t_sort_random(void **state)
+{
+	static const char *const specs[] = {"state", "-recv_q,local", "local_port,-peer,state", "-send_q", "peer"};
+	static const size_t sizes[] = {0, 1, 2, 3, 17, 100, 1000, 5000};
+	static const unsigned depths[] = {0, 1, 3};
+	uint32_t rng = 12345;
+	struct col_ctx cc;
+	unsigned long checked = 0;
+
+	(void)state;
+	memset(&cc, 0, sizeof(cc));
+	for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		size_t n = sizes[si];
+		struct sock_set set;
+		struct ref_row *ref = calloc(n ? n : 1, sizeof(*ref));
+		uint32_t *idx = calloc(n ? n : 1, sizeof(*idx));
+
+		assert_non_null(ref);
+		assert_non_null(idx);
+		sock_set_init(&set);
+		for (size_t i = 0; i < n; i++) {
+			struct sock_rec r;
+
+			memset(&r, 0, sizeof(r));
+			rng = rng * 1103515245u + 12345u;
+			r.family = AF_INET;
+			r.proto = IPPROTO_TCP;
+			r.state = (uint8_t)(1 + (rng >> 8) % 11);
+			r.laddr[0] = 10;
+			r.laddr[3] = (uint8_t)((rng >> 12) % 4);
+			r.raddr[0] = 192;
+			r.raddr[3] = (uint8_t)((rng >> 16) % 200);
+			r.lport = (uint16_t)(80 + (rng >> 20) % 5);
+			r.rport = (uint16_t)(1000 + (rng >> 4) % 3000);
+			r.recv_q = (rng >> 24) % 3;
+			r.send_q = (rng >> 10) % 7;
+			assert_int_equal(sock_set_add(&set, &r, NULL), 0);
+		}
+		for (size_t sp = 0; sp < sizeof(specs) / sizeof(specs[0]); sp++) {
+			struct sort_key keys[3];
+			char err[128];
+			int nk = sort_parse(specs[sp], keys, 3, err, sizeof(err));
+
+			assert_true(nk > 0);
+			ref_keys = keys;
+			ref_nkeys = (size_t)nk;
+			for (size_t i = 0; i < n; i++) {
+				ref[i].i = (uint32_t)i;
+				for (int k = 0; k < nk; k++) {
+					struct col_val v;
+
+					column_get(keys[k].col, &cc, &set.v[i], NULL, &v);
+					ref_is_str[k] = v.kind == CV_STR;
+					if (v.kind == CV_STR)
+						snprintf(ref[i].str[k], sizeof(ref[i].str[k]), "%.*s", (int)v.str.n, v.str.s);
+					else
+						ref[i].num[k] = v.u;
+				}
+			}
+			if (n)
+				qsort(ref, n, sizeof(*ref), ref_cmp);
+			for (size_t d = 0; d < sizeof(depths) / sizeof(depths[0]); d++) {
+				for (size_t i = 0; i < n; i++)
+					idx[i] = (uint32_t)i;
+				assert_int_equal(sort_apply_depth(&set, idx, n, keys, (size_t)nk, &cc, depths[d]), 0);
+				for (size_t i = 0; i < n; i++)
+					if (idx[i] != ref[i].i)
+						fail_msg("sort '%s', %zu rows, depth %u: row %zu is %u, want %u", specs[sp], n,
+							 depths[d], i, idx[i], ref[i].i);
+				checked += n;
+			}
+		}
+		sock_set_free(&set);
+		free(ref);
+		free(idx);
+	}
+	print_message("sort: %lu positions checked against qsort\n", checked);
+	assert_true(checked > 50000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_table),   cmocka_unit_test(t_json),       cmocka_unit_test(t_csv_prom),
-		cmocka_unit_test(t_columns), cmocka_unit_test(t_sort_group),
+		cmocka_unit_test(t_columns), cmocka_unit_test(t_sort_group), cmocka_unit_test(t_sort_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
