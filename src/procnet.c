@@ -32,16 +32,13 @@ struct pn_cur {
 	const char *p, *end;
 };
 
-static int pn_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+/* Hex digit values plus one (0: not a hex digit), one load a character:
+ * most of a /proc/net/tcp line is hex. */
+static const uint8_t pn_hex1[256] = {
+	['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+	['8'] = 9,  ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
 
 static bool pn_is_space(char c)
 {
@@ -77,12 +74,12 @@ static bool pn_hex(struct pn_cur *c, unsigned min, unsigned max, uint64_t *ret)
 {
 	uint64_t v = 0;
 	unsigned n = 0;
-	int d;
+	unsigned d;
 
-	while (c->p < c->end && (d = pn_hexval(*c->p)) >= 0) {
+	while (c->p < c->end && (d = pn_hex1[(unsigned char)*c->p]) != 0) {
 		if (++n > max)
 			return false;
-		v = v << 4 | (uint64_t)d;
+		v = v << 4 | (uint64_t)(d - 1);
 		c->p++;
 	}
 	if (n < min)
@@ -139,6 +136,86 @@ static bool pn_addr_port(struct pn_cur *c, unsigned words, uint8_t addr[16], uin
 	return true;
 }
 
+/* Exactly n hex digits at p (the caller checked the bounds), decoded without
+ * a branch per digit. */
+static inline bool pn_hexn(const char *p, unsigned n, uint64_t *ret)
+{
+	uint64_t v = 0;
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned d = pn_hex1[(unsigned char)p[i]];
+
+		bad |= d == 0;
+		v = v << 4 | ((d - 1) & 15u);
+	}
+	*ret = v;
+	return !bad;
+}
+
+/*
+ * The fast path: the kernel's own layout from the local address to the
+ * retransmit count ("%08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X",
+ * one blank between fields), checked and decoded at fixed offsets.  Any
+ * other spacing or width (a timer over 8 digits, hand-made files) returns
+ * false with nothing consumed, and the general parser takes the line; both
+ * give the same record where both accept (the fuzz target checks it).
+ */
+static bool pn_fixed(struct pn_cur *c, unsigned words, struct sock_rec *r, uint64_t *st, uint64_t *tx,
+		     uint64_t *rx, uint64_t *tr, uint64_t *when, uint64_t *retr)
+{
+	const size_t aw = 8 * (size_t)words;
+	const size_t need = 2 * (1 + aw + 1 + 4) + (1 + 2) + (1 + 8 + 1 + 8) + (1 + 2 + 1 + 8) + (1 + 8) + 1;
+	const char *q = c->p;
+	uint64_t v;
+
+	if ((size_t)(c->end - q) < need)
+		return false;
+	for (int side = 0; side < 2; side++) {
+		uint8_t *addr = side ? r->raddr : r->laddr;
+
+		if (*q++ != ' ')
+			return false;
+		for (unsigned i = 0; i < words; i++, q += 8) {
+			uint32_t w;
+
+			if (!pn_hexn(q, 8, &v))
+				return false;
+			w = (uint32_t)v;
+			memcpy(addr + 4 * i, &w, 4);
+		}
+		if (*q++ != ':' || !pn_hexn(q, 4, &v))
+			return false;
+		q += 4;
+		if (side)
+			r->rport = (uint16_t)v;
+		else
+			r->lport = (uint16_t)v;
+	}
+	if (*q++ != ' ' || !pn_hexn(q, 2, st))
+		return false;
+	q += 2;
+	if (*q++ != ' ' || !pn_hexn(q, 8, tx))
+		return false;
+	q += 8;
+	if (*q++ != ':' || !pn_hexn(q, 8, rx))
+		return false;
+	q += 8;
+	if (*q++ != ' ' || !pn_hexn(q, 2, tr))
+		return false;
+	q += 2;
+	if (*q++ != ':' || !pn_hexn(q, 8, when))
+		return false;
+	q += 8;
+	if (*q++ != ' ' || !pn_hexn(q, 8, retr))
+		return false;
+	q += 8;
+	if (*q != ' ')
+		return false;
+	c->p = q;
+	return true;
+}
+
 static bool pn_is_header(struct pn_cur c)
 {
 	if (!pn_skip_space(&c))
@@ -173,23 +250,30 @@ int procnet_parse_line(const char *line, size_t len, int family, struct sock_rec
 	/* sl: */
 	if (!pn_skip_space(&c) || !pn_dec(&c, UINT32_MAX, &v) || !pn_char(&c, ':'))
 		return -EINVAL;
-	if (!pn_sep(&c) || !pn_addr_port(&c, words, r.laddr, &r.lport))
-		return -EINVAL;
-	if (!pn_sep(&c) || !pn_addr_port(&c, words, r.raddr, &r.rport))
-		return -EINVAL;
-	/* st */
-	if (!pn_sep(&c) || !pn_hex(&c, 1, 2, &v) || v < SK_ESTABLISHED || v > SK_CLOSING)
-		return -EINVAL;
+	if (pn_fixed(&c, words, &r, &v, &tx, &rx, &tr, &when, &retr)) {
+		if (v < SK_ESTABLISHED || v > SK_CLOSING)
+			return -EINVAL;
+	} else {
+		memset(r.laddr, 0, sizeof(r.laddr));
+		memset(r.raddr, 0, sizeof(r.raddr));
+		if (!pn_sep(&c) || !pn_addr_port(&c, words, r.laddr, &r.lport))
+			return -EINVAL;
+		if (!pn_sep(&c) || !pn_addr_port(&c, words, r.raddr, &r.rport))
+			return -EINVAL;
+		/* st */
+		if (!pn_sep(&c) || !pn_hex(&c, 1, 2, &v) || v < SK_ESTABLISHED || v > SK_CLOSING)
+			return -EINVAL;
+		/* tx_queue:rx_queue */
+		if (!pn_sep(&c) || !pn_hex(&c, 1, 8, &tx) || !pn_char(&c, ':') || !pn_hex(&c, 1, 8, &rx))
+			return -EINVAL;
+		/* tr:tm->when */
+		if (!pn_sep(&c) || !pn_hex(&c, 1, 2, &tr) || !pn_char(&c, ':') || !pn_hex(&c, 1, 16, &when))
+			return -EINVAL;
+		/* retrnsmt */
+		if (!pn_sep(&c) || !pn_hex(&c, 1, 8, &retr))
+			return -EINVAL;
+	}
 	r.state = (uint8_t)v;
-	/* tx_queue:rx_queue */
-	if (!pn_sep(&c) || !pn_hex(&c, 1, 8, &tx) || !pn_char(&c, ':') || !pn_hex(&c, 1, 8, &rx))
-		return -EINVAL;
-	/* tr:tm->when */
-	if (!pn_sep(&c) || !pn_hex(&c, 1, 2, &tr) || !pn_char(&c, ':') || !pn_hex(&c, 1, 16, &when))
-		return -EINVAL;
-	/* retrnsmt */
-	if (!pn_sep(&c) || !pn_hex(&c, 1, 8, &retr))
-		return -EINVAL;
 	/* uid */
 	if (!pn_sep(&c) || !pn_dec(&c, UINT32_MAX, &uid))
 		return -EINVAL;
