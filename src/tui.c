@@ -29,6 +29,7 @@
 #include <wchar.h>
 
 #include "collect.h"
+#include "diagnose.h"
 #include "needs.h"
 #include "pipeline.h"
 #include "procmap.h"
@@ -36,7 +37,7 @@
 #include "strutil.h"
 
 #define TUI_COLS_MAX 48
-#define TUI_ALERTS_MAX 8
+#define TUI_ALERTS_MAX 12
 #define TUI_FILTER_MAX 1024
 
 static volatile sig_atomic_t tui_stop;
@@ -111,6 +112,8 @@ struct tui {
 	bool sel_valid;
 	struct tui_alert alerts[TUI_ALERTS_MAX];
 	size_t nalerts;
+	struct kernel_facts facts; /* at the previous refresh, for check's rates */
+	bool have_facts;
 
 	bool prompt;
 	char input[TUI_FILTER_MAX];
@@ -626,6 +629,58 @@ static int rebuild_rows(struct tui *t)
 }
 
 /* Takes the worker's result, if any.  Returns 0 or -ENOMEM. */
+
+/*
+ * The rules of `sockscope check` (default thresholds) on the snapshot on
+ * screen, the kernel's counters of the previous refresh as the "before" of
+ * the rates: one alert per WARNING or CRITICAL finding, critical first.  The
+ * accept-queue rule is left out for a listener the model already reports as
+ * full.
+ */
+static size_t check_alerts(struct tui *t, struct tui_alert *out, size_t max)
+{
+	const char *root = t->opt->proc_root && t->opt->backend == BACKEND_PROC ? t->opt->proc_root : "/proc";
+	struct sock_set *samples[1] = {&t->set};
+	const struct procmap *owners[1] = {t->owners};
+	struct kernel_facts now;
+	struct diag_ctx d;
+	size_t n = 0;
+
+	diag_read_facts(root, &now);
+	diag_init(&d);
+	if (diag_run(&d, samples, 1, owners, t->have_facts ? &t->facts : &now, &now) == 0) {
+		for (int sev = SEV_CRITICAL; sev >= SEV_WARNING; sev--) {
+			for (size_t i = 0; i < d.n && n < max; i++) {
+				const struct finding *f = &d.f[i];
+				bool dup = false;
+
+				if ((int)f->sev != sev)
+					continue;
+				for (size_t k = 0; f->rule == RULE_ACCEPT_QUEUE && k < t->nalerts; k++)
+					dup |= t->alerts[k].kind == TUI_ALERT_ACCEPT_QUEUE && t->alerts[k].port == f->port;
+				if (dup)
+					continue;
+				out[n].kind = TUI_ALERT_CHECK;
+				out[n].port = f->port;
+				if (!t->owners && !f->pid && f->uid >= 0)
+					/* owners are looked up only on demand here */
+					snprintf(out[n].text, sizeof(out[n].text), "%s %s: uid %lld (p: owners), %lld",
+						 sev == SEV_CRITICAL ? "CRITICAL" : "WARNING", rule_name(f->rule),
+						 (long long)f->uid, f->value);
+				else
+					snprintf(out[n].text, sizeof(out[n].text), "%s %s: %s, %lld",
+						 sev == SEV_CRITICAL ? "CRITICAL" : "WARNING", rule_name(f->rule),
+						 f->subject, f->value);
+				n++;
+			}
+		}
+	}
+	diag_free(&d);
+	t->facts = now;
+	t->have_facts = true;
+	return n;
+}
+
 static int consume(struct tui *t)
 {
 	struct worker *w = &t->w;
@@ -673,6 +728,7 @@ static int consume(struct tui *t)
 	if (err)
 		return err;
 	t->nalerts = tui_alerts(&t->m, &t->set, t->alerts, TUI_ALERTS_MAX);
+	t->nalerts += check_alerts(t, t->alerts + t->nalerts, TUI_ALERTS_MAX - t->nalerts);
 	return rebuild_rows(t);
 }
 

@@ -94,10 +94,12 @@ struct tui_model {
 	bool rebase;               /* next update: the view changed (filter), not the sockets */
 };
 
-enum tui_alert_kind { TUI_ALERT_CLOSE_WAIT, TUI_ALERT_ACCEPT_QUEUE };
+/* CHECK: a finding of one of `sockscope check`'s rules. */
+enum tui_alert_kind { TUI_ALERT_CLOSE_WAIT, TUI_ALERT_ACCEPT_QUEUE, TUI_ALERT_CHECK };
 
 struct tui_alert {
 	enum tui_alert_kind kind;
+	uint16_t port;             /* the listener's port (accept queue), else 0 */
 	char text[200];            /* raw: may hold process names, escape before drawing */
 };
 

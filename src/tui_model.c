@@ -406,6 +406,7 @@ size_t tui_alerts(const struct tui_model *m, const struct sock_set *set, struct 
 		if (!growing || c->gen != m->gen)
 			continue;
 		out[n].kind = TUI_ALERT_CLOSE_WAIT;
+		out[n].port = 0;
 		snprintf(out[n].text, sizeof(out[n].text), "CLOSE-WAIT growing for %s: %u -> %u in %d refreshes",
 			 c->key, v[0], v[TUI_CW_LEN - 2], TUI_CW_LEN - 2);
 		n++;
@@ -418,6 +419,7 @@ size_t tui_alerts(const struct tui_model *m, const struct sock_set *set, struct 
 			continue;
 		sock_addr_str(r->family, r->laddr, addr, sizeof(addr));
 		out[n].kind = TUI_ALERT_ACCEPT_QUEUE;
+		out[n].port = r->lport;
 		snprintf(out[n].text, sizeof(out[n].text), "accept queue full on %s:%u (%u of %u)", addr, r->lport,
 			 r->recv_q, r->send_q);
 		n++;

@@ -198,10 +198,21 @@ import socket, time
 l = socket.socket(); l.bind(("127.0.0.1", 7004)); l.listen(16); keep = []
 for _ in range(10):
     c = socket.create_connection(("127.0.0.1", 7004)); s, _ = l.accept(); c.close(); keep.append(s)
-    time.sleep(0.4)' &
+    time.sleep(0.4)
+time.sleep(60)' &
 grower=$!
 check "the alerts line reports CLOSE-WAIT growing" waitfor 'CLOSE-WAIT growing for port 7004: [0-9]+ -> [0-9]+' 60
-wait "$grower"
+# the rules of `sockscope check` (default thresholds: 10 CLOSE-WAIT warn)
+check "the alerts line carries check's close-wait rule" \
+	waitfor 'alerts: .*(WARNING|CRITICAL) close-wait: (uid [0-9]+ \(p: owners\)|remote 127\.0\.0\.1), [0-9]+' 100
+check "check's accept-queue rule does not repeat the full queue on 7003" \
+	bash -c "! tmux -L '$sock' capture-pane -p -t 'top$sess' | grep -E 'accept-queue: .*7003'"
+keys p
+check "with owners, the close-wait finding names the process" \
+	waitfor 'alerts: .*(WARNING|CRITICAL) close-wait: pid [0-9]+ \(python3\), [0-9]+' 100
+keys p
+kill "$grower" 2>/dev/null
+wait "$grower" 2>/dev/null
 
 # quitting
 keys q
