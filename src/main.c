@@ -132,9 +132,6 @@ struct stream_ctx {
 	bool flushed;           /* table: a block has been printed */
 };
 
-/* The table streams in blocks of this many rows: constant memory, and each
- * block aligned on its own widths (which only grow), as ss does. */
-#define TABLE_BLOCK_ROWS 4096
 
 static int stream_begin(struct stream_ctx *sc)
 {
@@ -158,7 +155,7 @@ static int stream_sink(void *arg, const struct sock_rec *rec, const struct sock_
 			return 0;
 		}
 		err = sock_set_add(sc->block, rec, ext);
-		if (!err && sc->block->n == TABLE_BLOCK_ROWS) {
+		if (!err && sc->block->n == RENDER_TABLE_BLOCK) {
 			err = render_block(sc->r, sc->block, false);
 			sock_set_clear(sc->block);
 			sc->flushed = true;

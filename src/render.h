@@ -47,6 +47,10 @@ int render_set(struct render *r, const struct sock_set *set, const uint32_t *idx
 
 /* Per-format hooks (render_*.c). */
 int render_table_set(struct render *r, const struct sock_set *set, const uint32_t *idx, size_t n);
+/* The rows of a streamed table block, and of the table's formatting chunks:
+ * constant memory, each block aligned on its own widths (which only grow), as
+ * ss does; a block of this size is formatted in one chunk. */
+#define RENDER_TABLE_BLOCK 4096
 /* One block of a streamed table: the header comes with the first block,
  * column widths only grow, the legend comes after the last one. */
 int render_table_block(struct render *r, const struct sock_set *set, const uint32_t *idx, size_t n, bool last);

@@ -17,7 +17,7 @@
 #define CELL_MAX_WIDTH 60
 /* Rows formatted at a time: the cells of one chunk are kept between the
  * widths pass and the output pass, so that each is formatted only once. */
-#define TABLE_CHUNK 4096
+#define TABLE_CHUNK RENDER_TABLE_BLOCK
 /* The fast row writer stores fixed-size runs, cheaper than a call per cell:
  * FAST_COPY bytes of text (the arena and the number buffer keep that much
  * readable past each cell) and FAST_PAD spaces, then moves by the true
