@@ -343,7 +343,8 @@ static int nl_build_req(struct nl_run *run, int family, uint32_t seq, void **ret
 			bc = NULL;
 		}
 	}
-	size = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2)) + MNL_ALIGN(sizeof(struct inet_diag_req)) +
+	size = MNL_NLMSG_HDRLEN +
+	       MNL_ALIGN(family == AF_UNSPEC ? sizeof(struct inet_diag_req) : sizeof(struct inet_diag_req_v2)) +
 	       (bc ? MNL_ATTR_HDRLEN + MNL_ALIGN(bclen) : 0);
 	buf = calloc(1, size);
 	if (!buf) {

@@ -254,8 +254,7 @@ int procnet_parse_line(const char *line, size_t len, int family, struct sock_rec
 		if (v < SK_ESTABLISHED || v > SK_CLOSING)
 			return -EINVAL;
 	} else {
-		memset(r.laddr, 0, sizeof(r.laddr));
-		memset(r.raddr, 0, sizeof(r.raddr));
+		/* pn_addr_port() clears what the fast path may have written */
 		if (!pn_sep(&c) || !pn_addr_port(&c, words, r.laddr, &r.lport))
 			return -EINVAL;
 		if (!pn_sep(&c) || !pn_addr_port(&c, words, r.raddr, &r.rport))

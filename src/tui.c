@@ -660,17 +660,17 @@ static size_t check_alerts(struct tui *t, struct tui_alert *out, size_t max)
 					dup |= t->alerts[k].kind == TUI_ALERT_ACCEPT_QUEUE && t->alerts[k].port == f->port;
 				if (dup)
 					continue;
+				char who[sizeof(f->subject)];
+
+				/* owners are looked up only on demand here */
+				if (!t->owners && !f->pid && f->uid >= 0)
+					snprintf(who, sizeof(who), "uid %lld (p: owners)", (long long)f->uid);
+				else
+					snprintf(who, sizeof(who), "%s", f->subject);
 				out[n].kind = TUI_ALERT_CHECK;
 				out[n].port = f->port;
-				if (!t->owners && !f->pid && f->uid >= 0)
-					/* owners are looked up only on demand here */
-					snprintf(out[n].text, sizeof(out[n].text), "%s %s: uid %lld (p: owners), %lld",
-						 sev == SEV_CRITICAL ? "CRITICAL" : "WARNING", rule_name(f->rule),
-						 (long long)f->uid, f->value);
-				else
-					snprintf(out[n].text, sizeof(out[n].text), "%s %s: %s, %lld",
-						 sev == SEV_CRITICAL ? "CRITICAL" : "WARNING", rule_name(f->rule),
-						 f->subject, f->value);
+				snprintf(out[n].text, sizeof(out[n].text), "%s %s: %s, %lld", severity_name(f->sev),
+					 rule_name(f->rule), who, f->value);
 				n++;
 			}
 		}
