@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "collect.h"
+#include "request.h"
 #include "obuf.h"
 
 enum command {

@@ -25,7 +25,7 @@ fi
 fail=0
 pass=0
 if cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 --inline-suppr \
-	-D_GNU_SOURCE -I src src; then
+	-D_GNU_SOURCE $(find src -type d -printf '-I %p ') src; then
 	pass=$((pass + 1))
 else
 	echo "FAIL: cppcheck" >&2
@@ -33,14 +33,14 @@ else
 fi
 
 # One process per file in parallel; sources only (headers via HeaderFilterRegex).
-mapfile -t files < <(find src -maxdepth 1 -name '*.c' | sort)
+mapfile -t files < <(find src -name '*.c' | sort)
 jobs=$(nproc 2>/dev/null || echo 2)
 # shellcheck disable=SC2016 # $1.. expand in the inner shell
 printf '%s\n' "${files[@]}" |
-	xargs -P "$jobs" -I{} sh -c 'clang-tidy -p "$1" --quiet --extra-arg=-Wno-unknown-warning-option "$2" >"$3/$(basename "$2").tidy" 2>/dev/null' \
+	xargs -P "$jobs" -I{} sh -c 'clang-tidy -p "$1" --quiet --extra-arg=-Wno-unknown-warning-option "$2" >"$3/$(echo "$2" | tr / _).tidy" 2>/dev/null' \
 		sh "$build" {} "$tmp"
 for f in "${files[@]}"; do
-	out=$tmp/$(basename "$f").tidy
+	out=$tmp/$(echo "$f" | tr / _).tidy
 	if grep -qE '(warning|error): ' "$out"; then
 		cat "$out"
 		fail=$((fail + 1))

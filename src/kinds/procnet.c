@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "collect.h"
+#include "request.h"
 #include "states.h"
 
 /* Real lines are < 200 bytes; anything longer is not a line we know. */

@@ -10,7 +10,8 @@
  */
 #pragma once
 
-#include "collect.h"
+#include "request.h"
+#include "sock.h"
 
 /* On failure *ret_op names the step that failed ("socket", "bind", "send",
  * "recv", "dump"), so that collect can tell the user. */
