@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "names.h"
+#include "kind.h"
 #include "needs.h"
 #include "procmap.h"
 #include "states.h"
@@ -26,6 +27,7 @@ static void set_request(struct pipeline *p)
 		states &= 1u << SK_LISTEN;
 	memset(req, 0, sizeof(*req));
 	req->backend = opt->replay ? BACKEND_REPLAY : opt->backend;
+	req->kinds = KIND_BIT(KIND_TCP);
 	req->families = opt->families ? opt->families : (COLLECT_INET4 | COLLECT_INET6);
 	req->states = states;
 	req->need = p->need;

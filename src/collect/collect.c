@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * collect: chooses the back end.  Netlink sock_diag first; when it cannot be
- * used (no permission, no sock_diag in the kernel, a failed dump, ...) the
- * /proc/net/tcp reader, with the reason kept for one notice by the caller.
+ * collect: walks the kinds a request asks for and chooses the back end of
+ * each.  Netlink sock_diag first; when it cannot be used for a kind (no
+ * permission, no diag module for it in the kernel, a failed dump, ...) that
+ * kind's /proc/net files, with the reason kept for one notice by the caller.
  */
 #include "collect.h"
 
@@ -12,8 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kind.h"
 #include "nl_diag.h"
-#include "procnet.h"
+#include "procfs.h"
 
 const char *backend_name(enum backend b)
 {
@@ -58,9 +60,10 @@ static bool can_fall_back(int err)
 	}
 }
 
-static int proc_collect(const struct collect_req *req, sock_sink_fn sink, void *arg, struct collect_result *res)
+static int proc_collect(const struct collect_req *req, unsigned kind, sock_sink_fn sink, void *arg,
+			struct collect_result *res)
 {
-	struct procnet_stats st = {0};
+	struct procfs_stats st = {0};
 	int self = -1, err;
 
 	if (req->netns_fd >= 0) {
@@ -74,9 +77,8 @@ static int proc_collect(const struct collect_req *req, sock_sink_fn sink, void *
 			return err;
 		}
 	}
-	res->used = BACKEND_PROC; /* before any record: streaming renderers name it */
-	err = procnet_read(req->netns_fd >= 0 ? "/proc/thread-self" : (req->proc_root ? req->proc_root : "/proc"),
-			   req->families, req->states, sink, arg, &st);
+	err = procfs_read(req->netns_fd >= 0 ? "/proc/thread-self" : (req->proc_root ? req->proc_root : "/proc"),
+			  kind_get(kind), req->families, req->states, sink, arg, &st);
 	if (self >= 0) {
 		if (setns(self, CLONE_NEWNET) < 0 && !err)
 			err = -errno;
@@ -87,43 +89,115 @@ static int proc_collect(const struct collect_req *req, sock_sink_fn sink, void *
 	return err;
 }
 
+/* Every wanted kind from /proc; a kind without a /proc file is unlisted. */
+static int proc_collect_all(const struct collect_req *req, sock_sink_fn sink, void *arg, struct collect_result *res)
+{
+	res->used = BACKEND_PROC; /* before any record: streaming renderers name it */
+	for (unsigned k = 0; k < KIND_MAX; k++) {
+		int err;
+
+		if (!(req->kinds & KIND_BIT(k)))
+			continue;
+		if (!kind_get(k)->nproc) {
+			res->unlisted |= KIND_BIT(k);
+			continue;
+		}
+		err = proc_collect(req, k, sink, arg, res);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Netlink for each wanted kind; with BACKEND_AUTO, a kind whose dump fails in
+ * a way /proc can make up for is read from /proc (res->fell_back), and one
+ * that /proc does not have either is left out (res->unlisted).
+ */
+static int nl_collect_all(const struct collect_req *req, sock_sink_fn sink, void *arg, struct collect_result *res)
+{
+	bool autob = req->backend == BACKEND_AUTO;
+	unsigned listed_nl = 0, listed_proc = 0;
+	int rec_fd = -1, err = 0;
+
+	if (req->record_path) {
+		err = nl_diag_record_open(req->record_path, &rec_fd);
+		if (err < 0) {
+			res->fallback_op = "record";
+			return err;
+		}
+	}
+	res->used = BACKEND_NETLINK;
+	for (unsigned k = 0; k < KIND_MAX && !err; k++) {
+		const struct sock_kind *kind = kind_get(k);
+		unsigned long before = res->records;
+		const char *op = NULL;
+		int r;
+
+		if (!(req->kinds & KIND_BIT(k)))
+			continue;
+		r = kind->nl_request ? nl_diag_collect(req, k, rec_fd, before == 0, sink, arg, res, &op) : -EOPNOTSUPP;
+		if (r == 0) {
+			listed_nl++;
+			continue;
+		}
+		if (!autob || !can_fall_back(r) || (op && (!strcmp(op, "sink") || !strcmp(op, "record")))) {
+			res->fallback_op = op ? op : "dump";
+			err = r;
+			break;
+		}
+		if (res->records > before) {
+			/* rows of this kind went out: only a sink that can drop
+			 * everything, with nothing of another kind before, lets
+			 * /proc start this kind over */
+			if (before > 0 || sink(arg, NULL, NULL) < 0) {
+				res->fallback_op = op ? op : "dump";
+				err = r;
+				break;
+			}
+			res->records = 0;
+		}
+		if (!res->fallback_err) {
+			res->fallback_err = r;
+			res->fallback_op = op ? op : "dump";
+		}
+		if (!kind->nproc) {
+			res->unlisted |= KIND_BIT(k);
+			continue;
+		}
+		if (listed_nl == 0 && listed_proc == 0)
+			res->used = BACKEND_PROC; /* streaming renderers name the source */
+		res->fell_back |= KIND_BIT(k);
+		r = proc_collect(req, k, sink, arg, res);
+		if (r < 0)
+			err = r;
+		listed_proc++;
+	}
+	if (rec_fd >= 0 && close(rec_fd) < 0 && !err) {
+		err = -errno;
+		res->fallback_op = "record";
+	}
+	if (!err && listed_nl > 0)
+		res->used = BACKEND_NETLINK;
+	return err;
+}
+
 int collect_run(const struct collect_req *req, sock_sink_fn sink, void *arg, struct collect_result *res)
 {
-	const char *op = NULL;
-	int err;
-
 	memset(res, 0, sizeof(*res));
 	switch (req->backend) {
 	case BACKEND_PROC:
-		return proc_collect(req, sink, arg, res);
+		return proc_collect_all(req, sink, arg, res);
 	case BACKEND_REPLAY:
 		res->used = BACKEND_REPLAY;
 		return nl_diag_replay(req->replay_path, req, sink, arg, res);
 	case BACKEND_NETLINK:
-		res->used = BACKEND_NETLINK;
-		err = nl_diag_collect(req, sink, arg, res, &op);
-		if (err)
-			res->fallback_op = op;
-		return err;
+		return nl_collect_all(req, sink, arg, res);
 	case BACKEND_AUTO:
 		/* a non-default proc root means: read that snapshot */
 		if (req->proc_root && strcmp(req->proc_root, "/proc"))
-			return proc_collect(req, sink, arg, res);
-		res->used = BACKEND_NETLINK;
-		err = nl_diag_collect(req, sink, arg, res, &op);
-		if (err)
-			res->fallback_op = op ? op : "dump";
-		if (!err || !can_fall_back(err))
-			return err;
-		/* the sink's own errors and a failed --record are not netlink's */
-		if (op && (!strcmp(op, "sink") || !strcmp(op, "record")))
-			return err;
-		if (res->records && sink(arg, NULL, NULL) < 0)
-			return err; /* a streaming sink has printed rows already */
-		memset(res, 0, sizeof(*res));
-		res->fallback_err = err;
-		res->fallback_op = op ? op : "dump";
-		return proc_collect(req, sink, arg, res);
+			return proc_collect_all(req, sink, arg, res);
+		return nl_collect_all(req, sink, arg, res);
 	}
 	return -EINVAL;
 }

@@ -1,26 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
- * nl_diag: the netlink sock_diag back end.  It asks the kernel for a dump of
- * TCP sockets (the wanted states plus the kernel's request-socket and
- * bound-inactive bits, the wanted extensions, optionally kernel filter
- * bytecode and the ports the filter pins), receives the datagrams into one
- * large buffer and hands each message to diag_parse_msg() and then to the
+ * nl_diag: the netlink sock_diag back end.  For one socket kind it sends the
+ * dump request(s) the kind builds (with kernel filter bytecode and the ports
+ * the filter pins when the kind takes them), receives the datagrams into one
+ * large buffer and hands each message to the kind's parser and then to the
  * sink.  It reports errors from NLMSG_ERROR and from inside NLMSG_DONE, dumps
  * again when the kernel flags a dump as interrupted, can open its socket
  * inside another network namespace, and can record the raw datagrams to a
  * file that nl_diag_replay() later feeds through the very same message path.
  *
- * One walk for both families: a SOCK_DIAG_BY_FAMILY request names one address
- * family, and the kernel walks its whole TCP hash tables (listeners, bind
- * table, established) for each, skipping the other family's sockets.  The
- * older TCPDIAG_GETSOCK request (struct inet_diag_req) dumps both families in
- * one walk, with the same states, extensions and bytecode, which saves about
- * a sixth of a full listing.  It is used when both families are wanted; a
- * kernel that refuses it gets one SOCK_DIAG_BY_FAMILY dump per family.
+ * One walk for both families: an inet kind is first asked for both families
+ * at once (AF_UNSPEC); TCP answers with the older TCPDIAG_GETSOCK request,
+ * which makes the kernel walk its tables once instead of once per family.  A
+ * kind that cannot (-EOPNOTSUPP from its builder) or a kernel that refuses
+ * gets one request per family.
  *
- * Record file format: the 8-byte magic "SSCNLD01", then for each datagram a
- * 32-bit little-endian length followed by the datagram's bytes, exactly as
- * received (each dump ends with its NLMSG_DONE).
+ * Record file format: the 8-byte magic "SSCNLD02", then for each datagram a
+ * 32-bit little-endian word holding the datagram's length in its low 24 bits
+ * and the kind's id plus one in its high 8, followed by the datagram's bytes
+ * exactly as received (each dump ends with its NLMSG_DONE).  Files of the
+ * first format ("SSCNLD01": the plain length, TCP only) are still read.
  */
 #include "nl_diag.h"
 
@@ -42,13 +41,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "diag_parse.h"
 #include "filter.h"
-#include "needs.h"
-#include "states.h"
+#include "kind.h"
 
-#define NL_DIAG_MAGIC "SSCNLD01"
+#define NL_DIAG_MAGIC "SSCNLD02"
+#define NL_DIAG_MAGIC_V1 "SSCNLD01"
 #define NL_DIAG_MAGIC_LEN 8
+#define NL_DIAG_LEN_MASK 0xffffffu
 /* The kernel sends at most ~32 KiB per dump datagram; leave room. */
 #define NL_DIAG_BUF_SIZE (64 * 1024)
 #define NL_DIAG_RCVBUF (1024 * 1024)
@@ -58,6 +57,8 @@
 
 struct nl_run {
 	const struct collect_req *req;
+	const struct sock_kind *kind;
+	unsigned kind_id;
 	sock_sink_fn sink;
 	void *arg;
 	struct collect_result *res;
@@ -73,30 +74,6 @@ struct nl_run {
 static uint8_t nl_family_bit(int family)
 {
 	return family == AF_INET ? COLLECT_INET4 : family == AF_INET6 ? COLLECT_INET6 : 0;
-}
-
-static uint32_t nl_kernel_states(uint32_t states)
-{
-	uint32_t m = states & SK_ALL_STATES;
-
-	if (states & (1u << SK_SYN_RECV))
-		m |= 1u << SK_KERNEL_NEW_SYN_RECV;
-	if (states & (1u << SK_CLOSE))
-		m |= 1u << SK_KERNEL_BOUND_INACTIVE;
-	return m;
-}
-
-static uint8_t nl_kernel_ext(unsigned need)
-{
-	uint8_t ext = 0;
-
-	if (need & NEED_INFO)
-		ext |= 1u << (INET_DIAG_INFO - 1);
-	if (need & NEED_CONG)
-		ext |= 1u << (INET_DIAG_CONG - 1);
-	if (need & NEED_MEM)
-		ext |= 1u << (INET_DIAG_SKMEMINFO - 1);
-	return ext;
 }
 
 static int nl_on_intr(struct nl_run *run)
@@ -126,15 +103,17 @@ static int nl_on_sock(struct nl_run *run, const struct nlmsghdr *nlh)
 	struct sock_rec rec;
 	int has_ext = 0, r;
 
-	r = diag_parse_msg(nlh, nlh->nlmsg_len, &rec, &run->ext, &has_ext);
+	r = run->kind->nl_parse(nlh, nlh->nlmsg_len, &rec, &run->ext, &has_ext);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0) {
 		run->malformed++;
 		return 0;
 	}
-	if (!(run->req->families & nl_family_bit(rec.family)) || !(run->req->states & (1u << rec.state)))
+	if ((run->kind->inet && !(run->req->families & nl_family_bit(rec.family))) ||
+	    !(run->req->states & (1u << rec.state)))
 		return 0;
+	rec.kind = (uint8_t)run->kind_id;
 	r = run->sink(run->arg, &rec, has_ext ? &run->ext : NULL);
 	if (r < 0) {
 		run->op = "sink";
@@ -249,9 +228,9 @@ static int nl_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int nl_record(int fd, const void *buf, size_t len)
+static int nl_record(int fd, unsigned kind_id, const void *buf, size_t len)
 {
-	uint32_t le = htole32((uint32_t)len);
+	uint32_t le = htole32((uint32_t)len | (kind_id + 1) << 24);
 	int r;
 
 	if (fd < 0)
@@ -320,18 +299,20 @@ static int nl_open(const struct collect_req *req, struct mnl_socket **ret, const
 	return 0;
 }
 
-/* Builds the dump request for family (AF_UNSPEC: both, through the
- * TCPDIAG_GETSOCK request) into a new buffer (caller frees). */
+/* Builds the kind's dump request for family (AF_UNSPEC: both inet families
+ * at once) into a new buffer (caller frees). */
 static int nl_build_req(struct nl_run *run, int family, uint32_t seq, void **ret_buf, size_t *ret_len)
 {
 	const struct collect_req *req = run->req;
-	struct inet_diag_sockid *id;
+	struct kind_nl_args a = {
+		.family = family, .seq = seq, .states = req->states, .need = req->need,
+	};
 	struct nlmsghdr *nlh;
 	void *bc = NULL, *buf;
-	size_t bclen = 0, size;
+	size_t bclen = 0;
 	int r;
 
-	if (req->kfilter) {
+	if (req->kfilter && run->kind->bytecode) {
 		r = filter_bytecode(req->kfilter, family, &bc, &bclen);
 		if (r < 0) {
 			run->op = "filter";
@@ -342,49 +323,27 @@ static int nl_build_req(struct nl_run *run, int family, uint32_t seq, void **ret
 			free(bc);
 			bc = NULL;
 		}
+		filter_pinned_ports(req->kfilter, &a.sport, &a.dport);
 	}
-	size = MNL_NLMSG_HDRLEN +
-	       MNL_ALIGN(family == AF_UNSPEC ? sizeof(struct inet_diag_req) : sizeof(struct inet_diag_req_v2)) +
-	       (bc ? MNL_ATTR_HDRLEN + MNL_ALIGN(bclen) : 0);
-	buf = calloc(1, size);
+	a.bc = bc;
+	a.bclen = bclen;
+	/* the header, the largest request struct and a few attributes */
+	buf = calloc(1, MNL_NLMSG_HDRLEN + 256 + (bc ? MNL_ATTR_HDRLEN + MNL_ALIGN(bclen) : 0));
 	if (!buf) {
 		free(bc);
 		run->op = "dump";
 		return -ENOMEM;
 	}
 	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	if (family == AF_UNSPEC) {
-		struct inet_diag_req *dr = mnl_nlmsg_put_extra_header(nlh, sizeof(*dr));
-
-		nlh->nlmsg_type = TCPDIAG_GETSOCK;
-		dr->idiag_family = AF_UNSPEC;
-		dr->idiag_states = nl_kernel_states(req->states);
-		dr->idiag_ext = nl_kernel_ext(req->need);
-		id = &dr->id;
-	} else {
-		struct inet_diag_req_v2 *dr = mnl_nlmsg_put_extra_header(nlh, sizeof(*dr));
-
-		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-		dr->sdiag_family = (uint8_t)family;
-		dr->sdiag_protocol = IPPROTO_TCP;
-		dr->idiag_states = nl_kernel_states(req->states);
-		dr->idiag_ext = nl_kernel_ext(req->need);
-		id = &dr->id;
+	r = run->kind->nl_request(&a, nlh);
+	free(bc);
+	if (r < 0) {
+		free(buf);
+		run->op = "dump";
+		return r;
 	}
-	if (req->kfilter) {
-		uint16_t sport, dport;
-
-		filter_pinned_ports(req->kfilter, &sport, &dport);
-		id->idiag_sport = htons(sport);
-		id->idiag_dport = htons(dport);
-	}
-	if (bc) {
-		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bclen, bc);
+	if (a.bc)
 		run->res->kernel_filtered = true;
-		free(bc);
-	}
 	*ret_buf = buf;
 	*ret_len = nlh->nlmsg_len;
 	return 0;
@@ -427,7 +386,7 @@ static int nl_dump_family(struct nl_run *run, struct mnl_socket *nl, int family,
 			run->op = "recv";
 			return -ECONNRESET;
 		}
-		r = nl_record(rec_fd, buf, (size_t)n);
+		r = nl_record(rec_fd, run->kind_id, buf, (size_t)n);
 		if (r < 0) {
 			run->op = "record";
 			return r;
@@ -441,7 +400,7 @@ static int nl_dump_family(struct nl_run *run, struct mnl_socket *nl, int family,
 	return 0;
 }
 
-static int nl_record_open(const char *path, int *ret_fd)
+int nl_diag_record_open(const char *path, int *ret_fd)
 {
 	int fd, r;
 
@@ -457,12 +416,12 @@ static int nl_record_open(const char *path, int *ret_fd)
 	return 0;
 }
 
-/* Drops what an abandoned attempt recorded. */
-static int nl_record_rewind(int fd)
+/* Drops what an abandoned attempt recorded after offset start. */
+static int nl_record_rewind(int fd, off_t start)
 {
 	if (fd < 0)
 		return 0;
-	if (ftruncate(fd, NL_DIAG_MAGIC_LEN) < 0 || lseek(fd, NL_DIAG_MAGIC_LEN, SEEK_SET) < 0)
+	if (ftruncate(fd, start) < 0 || lseek(fd, start, SEEK_SET) < 0)
 		return -errno;
 	return 0;
 }
@@ -473,25 +432,33 @@ static bool nl_refused_request(int r)
 	return r == -EOPNOTSUPP || r == -EINVAL || r == -ENOENT || r == -EPROTONOSUPPORT;
 }
 
-static int nl_collect_once(struct nl_run *run, void *buf, int rec_fd, unsigned attempt)
+static int nl_collect_once(struct nl_run *run, void *buf, int rec_fd, off_t rec_start, unsigned attempt)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	const uint8_t both = COLLECT_INET4 | COLLECT_INET6;
 	struct mnl_socket *nl = NULL;
 	int r = 0;
 
+	if (!run->kind->inet) {
+		r = nl_open(run->req, &nl, &run->op);
+		if (r < 0)
+			return r;
+		r = nl_dump_family(run, nl, AF_UNSPEC, attempt * 16 + 1, buf, rec_fd);
+		mnl_socket_close(nl);
+		return r;
+	}
 	if ((run->req->families & both) == both && !run->per_family) {
 		r = nl_open(run->req, &nl, &run->op);
 		if (r < 0)
 			return r;
 		r = nl_dump_family(run, nl, AF_UNSPEC, attempt * 16 + 1, buf, rec_fd);
 		if (r < 0 && nl_refused_request(r) && run->records == 0 && !run->intr_seen) {
-			/* an old or stripped kernel: one request per family */
+			/* a kind or a kernel without it: one request per family */
 			mnl_socket_close(nl);
 			nl = NULL;
 			run->per_family = true;
 			run->op = NULL;
-			r = nl_record_rewind(rec_fd);
+			r = nl_record_rewind(rec_fd, rec_start);
 			if (r < 0) {
 				run->op = "record";
 				return r;
@@ -518,44 +485,48 @@ static int nl_collect_once(struct nl_run *run, void *buf, int rec_fd, unsigned a
 	return r;
 }
 
-int nl_diag_collect(const struct collect_req *req, sock_sink_fn sink, void *arg, struct collect_result *res,
-		    const char **ret_op)
+int nl_diag_collect(const struct collect_req *req, unsigned kind, int rec_fd, bool may_restart, sock_sink_fn sink,
+		    void *arg, struct collect_result *res, const char **ret_op)
 {
 	struct nl_run *run;
 	void *buf;
-	int rec_fd = -1, r = 0;
+	off_t rec_start = 0;
+	int r = 0;
 	const char *op = "dump";
 
-	if (!req || !sink || !res)
+	if (!req || !sink || !res || !kind_get(kind) || !kind_get(kind)->nl_request)
 		return -EINVAL;
+	if (rec_fd >= 0) {
+		rec_start = lseek(rec_fd, 0, SEEK_CUR);
+		if (rec_start < 0) {
+			if (ret_op)
+				*ret_op = "record";
+			return -errno;
+		}
+	}
 	run = calloc(1, sizeof(*run));
 	buf = malloc(NL_DIAG_BUF_SIZE);
 	if (!run || !buf) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if (req->record_path) {
-		r = nl_record_open(req->record_path, &rec_fd);
-		if (r < 0) {
-			op = "record";
-			goto out;
-		}
-	}
 	run->req = req;
+	run->kind = kind_get(kind);
+	run->kind_id = kind;
 	run->sink = sink;
 	run->arg = arg;
 	run->res = res;
 	for (unsigned attempt = 0;; attempt++) {
-		run->may_restart = attempt < NL_DIAG_MAX_RESTARTS;
+		run->may_restart = may_restart && attempt < NL_DIAG_MAX_RESTARTS;
 		run->intr_seen = false;
 		run->restart = false;
 		run->records = 0;
 		run->op = NULL;
-		r = nl_collect_once(run, buf, rec_fd, attempt);
+		r = nl_collect_once(run, buf, rec_fd, rec_start, attempt);
 		if (r != NL_DIAG_RESTART)
 			break;
 		res->restarts++;
-		r = nl_record_rewind(rec_fd);
+		r = nl_record_rewind(rec_fd, rec_start);
 		if (r < 0) {
 			run->op = "record";
 			break;
@@ -568,10 +539,6 @@ int nl_diag_collect(const struct collect_req *req, sock_sink_fn sink, void *arg,
 	if (r == 0)
 		res->used = BACKEND_NETLINK;
 out:
-	if (rec_fd >= 0 && close(rec_fd) < 0 && r == 0) {
-		r = -errno;
-		op = "record";
-	}
 	free(buf);
 	free(run);
 	if (r < 0 && ret_op)
@@ -592,6 +559,7 @@ int nl_diag_replay(const char *path, const struct collect_req *req, sock_sink_fn
 	char magic[NL_DIAG_MAGIC_LEN];
 	struct nl_run *run = NULL;
 	void *buf = NULL;
+	bool v1;
 	FILE *f;
 	int r;
 
@@ -609,7 +577,8 @@ int nl_diag_replay(const char *path, const struct collect_req *req, sock_sink_fn
 	r = nl_read_exact(f, magic, sizeof(magic));
 	if (r < 0)
 		goto out;
-	if (memcmp(magic, NL_DIAG_MAGIC, NL_DIAG_MAGIC_LEN) != 0) {
+	v1 = memcmp(magic, NL_DIAG_MAGIC_V1, NL_DIAG_MAGIC_LEN) == 0;
+	if (!v1 && memcmp(magic, NL_DIAG_MAGIC, NL_DIAG_MAGIC_LEN) != 0) {
 		r = -EBADMSG;
 		goto out;
 	}
@@ -618,7 +587,8 @@ int nl_diag_replay(const char *path, const struct collect_req *req, sock_sink_fn
 	run->arg = arg;
 	run->res = res;
 	for (;;) {
-		uint32_t le;
+		uint32_t le, word;
+		unsigned kind = KIND_TCP;
 		size_t len, got;
 		bool done = false;
 
@@ -628,7 +598,15 @@ int nl_diag_replay(const char *path, const struct collect_req *req, sock_sink_fn
 			r = ferror(f) ? -EIO : got == 0 ? 0 : -EBADMSG;
 			break;
 		}
-		len = le32toh(le);
+		word = le32toh(le);
+		len = v1 ? word : word & NL_DIAG_LEN_MASK;
+		if (!v1) {
+			if ((word >> 24) == 0 || !kind_get((word >> 24) - 1)) {
+				r = -EBADMSG;
+				break;
+			}
+			kind = (word >> 24) - 1;
+		}
 		if (len > NL_DIAG_BUF_SIZE) {
 			r = -EBADMSG;
 			break;
@@ -636,6 +614,10 @@ int nl_diag_replay(const char *path, const struct collect_req *req, sock_sink_fn
 		r = nl_read_exact(f, buf, len);
 		if (r < 0)
 			break;
+		if (!(req->kinds & KIND_BIT(kind)))
+			continue;
+		run->kind = kind_get(kind);
+		run->kind_id = kind;
 		r = nl_process(run, buf, len, 0, &done);
 		if (r < 0)
 			break;

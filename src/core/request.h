@@ -20,7 +20,8 @@ enum {
 
 struct collect_req {
 	enum backend backend;
-	uint8_t families;          /* COLLECT_INET4 | COLLECT_INET6 */
+	uint32_t kinds;            /* KIND_BIT(k) for each wanted kind (kinds/kind.h) */
+	uint8_t families;          /* COLLECT_INET4 | COLLECT_INET6: which inet kinds' families */
 	uint32_t states;           /* bit (1 << SK_*) for each wanted state */
 	unsigned need;             /* enum need: NEED_INFO, NEED_MEM, NEED_CONG, NEED_SHUTDOWN */
 	const struct filter *kfilter; /* compiled to kernel bytecode when possible; may be NULL */
@@ -33,6 +34,8 @@ struct collect_req {
 struct collect_result {
 	enum backend used;       /* BACKEND_NETLINK, BACKEND_PROC or BACKEND_REPLAY */
 	int fallback_err;        /* < 0: netlink failed with this errno and proc was used */
+	uint32_t fell_back;      /* KIND_BIT(k) of the kinds read from /proc after netlink failed */
+	uint32_t unlisted;       /* KIND_BIT(k) of the kinds no back end could list */
 	const char *fallback_op; /* which netlink step failed ("socket", "bind", "dump", ...) */
 	bool inconsistent;       /* a dump was interrupted and could not be redone */
 	bool kernel_filtered;    /* the kernel applied bytecode */

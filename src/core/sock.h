@@ -56,13 +56,14 @@ struct sock_rec {
 	uint32_t ext;              /* index in sock_set.ext, or SOCK_NO_EXT */
 	uint16_t lport;            /* host order */
 	uint16_t rport;            /* host order */
-	uint8_t proto;             /* IPPROTO_TCP */
+	uint8_t proto;             /* IPPROTO_TCP, ...: the kind's protocol */
 	uint8_t family;            /* AF_INET or AF_INET6 */
 	uint8_t state;             /* enum sk_state (states.h), 1..11 */
 	uint8_t timer;             /* enum sock_timer */
 	uint8_t retransmits;
 	uint8_t shutdown;          /* bit 0: no more receptions, bit 1: no more sends */
 	uint8_t flags;             /* SOCK_F_* */
+	uint8_t kind;              /* enum sock_kind_id (kinds/kind.h) */
 };
 
 /* Memory counters (INET_DIAG_SKMEMINFO, SK_MEMINFO_* order). */

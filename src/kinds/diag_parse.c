@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * diag_parse: turns one SOCK_DIAG_BY_FAMILY (or TCPDIAG_GETSOCK) message (a struct
+ * diag_parse: inet_diag messages, the wire format that TCP, UDP, UDP-Lite,
+ * raw and MPTCP share.  It builds their dump requests and turns one
+ * SOCK_DIAG_BY_FAMILY (or TCPDIAG_GETSOCK) message (a struct
  * inet_diag_msg followed by netlink attributes) into a struct sock_rec and,
  * when extension attributes are present, a struct sock_ext.  The parser is
  * pure and reads its input only through memcpy within the bounds it has
@@ -19,6 +21,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <libmnl/libmnl.h>
+
+#include "needs.h"
 #include "states.h"
 
 #define DIAG_HDRLEN NLMSG_ALIGN(sizeof(struct nlmsghdr))
@@ -143,7 +148,8 @@ static void diag_fill_ext(struct sock_ext *ext, const struct diag_attr tb[DIAG_T
 		ext->tos = tb[INET_DIAG_TCLASS].data[0];
 }
 
-int diag_parse_msg(const void *buf, size_t len, struct sock_rec *rec, struct sock_ext *ext, int *ret_has_ext)
+int diag_parse_inet(const void *buf, size_t len, uint8_t proto, struct sock_rec *rec, struct sock_ext *ext,
+		    int *ret_has_ext)
 {
 	struct diag_attr tb[DIAG_TB_MAX + 1] = { { NULL, 0 } };
 	const uint8_t *p = buf;
@@ -171,7 +177,7 @@ int diag_parse_msg(const void *buf, size_t len, struct sock_rec *rec, struct soc
 
 	if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6)
 		return -ENOENT;
-	if (tb[INET_DIAG_PROTOCOL].data && tb[INET_DIAG_PROTOCOL].data[0] != IPPROTO_TCP)
+	if (tb[INET_DIAG_PROTOCOL].data && proto != IPPROTO_RAW && tb[INET_DIAG_PROTOCOL].data[0] != proto)
 		return -ENOENT;
 	err = diag_map_state(m.idiag_state, &state, &flags);
 	if (err < 0)
@@ -179,7 +185,9 @@ int diag_parse_msg(const void *buf, size_t len, struct sock_rec *rec, struct soc
 
 	memset(&r, 0, sizeof(r));
 	r.family = m.idiag_family;
-	r.proto = IPPROTO_TCP;
+	r.proto = proto;
+	if (proto == IPPROTO_RAW && tb[INET_DIAG_PROTOCOL].data)
+		r.proto = tb[INET_DIAG_PROTOCOL].data[0];
 	r.state = state;
 	r.flags = flags;
 	if (r.family == AF_INET) {
@@ -221,5 +229,70 @@ int diag_parse_msg(const void *buf, size_t len, struct sock_rec *rec, struct soc
 	*rec = r;
 	if (ret_has_ext)
 		*ret_has_ext = ext ? has_ext : 0;
+	return 0;
+}
+
+int diag_parse_msg(const void *buf, size_t len, struct sock_rec *rec, struct sock_ext *ext, int *ret_has_ext)
+{
+	return diag_parse_inet(buf, len, IPPROTO_TCP, rec, ext, ret_has_ext);
+}
+
+static uint32_t diag_kernel_states(uint32_t states)
+{
+	uint32_t m = states & SK_ALL_STATES;
+
+	if (states & (1u << SK_SYN_RECV))
+		m |= 1u << SK_KERNEL_NEW_SYN_RECV;
+	if (states & (1u << SK_CLOSE))
+		m |= 1u << SK_KERNEL_BOUND_INACTIVE;
+	return m;
+}
+
+static uint8_t diag_kernel_ext(unsigned need)
+{
+	uint8_t ext = 0;
+
+	if (need & NEED_INFO)
+		ext |= 1u << (INET_DIAG_INFO - 1);
+	if (need & NEED_CONG)
+		ext |= 1u << (INET_DIAG_CONG - 1);
+	if (need & NEED_MEM)
+		ext |= 1u << (INET_DIAG_SKMEMINFO - 1);
+	return ext;
+}
+
+int diag_build_inet(const struct kind_nl_args *a, uint32_t proto, struct nlmsghdr *nlh)
+{
+	struct inet_diag_sockid *id;
+
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = a->seq;
+	if (a->family == AF_UNSPEC) {
+		struct inet_diag_req *dr;
+
+		if (proto != IPPROTO_TCP)
+			return -EOPNOTSUPP; /* the old request knows TCP only */
+		dr = mnl_nlmsg_put_extra_header(nlh, sizeof(*dr));
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		dr->idiag_family = AF_UNSPEC;
+		dr->idiag_states = diag_kernel_states(a->states);
+		dr->idiag_ext = diag_kernel_ext(a->need);
+		id = &dr->id;
+	} else {
+		struct inet_diag_req_v2 *dr = mnl_nlmsg_put_extra_header(nlh, sizeof(*dr));
+
+		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		dr->sdiag_family = (uint8_t)a->family;
+		dr->sdiag_protocol = (uint8_t)proto;
+		dr->idiag_states = diag_kernel_states(a->states);
+		dr->idiag_ext = diag_kernel_ext(a->need);
+		id = &dr->id;
+	}
+	id->idiag_sport = htons(a->sport);
+	id->idiag_dport = htons(a->dport);
+	if (a->bc)
+		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, a->bclen, a->bc);
+	if (proto > UINT8_MAX)
+		mnl_attr_put_u32(nlh, INET_DIAG_REQ_PROTOCOL, proto);
 	return 0;
 }

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * procnet: the /proc/net/tcp and /proc/net/tcp6 back end.  A hand-rolled,
- * bounds-checked line parser (no sscanf: this is a hot path and a fuzz target)
- * turns one line into a struct sock_rec; the reader pulls whole files through
- * a large buffer, splits them into lines, and passes the records whose state is
- * wanted to a sink.  The kernel prints addresses as host-order 32-bit words,
- * ports in host order, and timers in USER_HZ ticks.
+ * procnet: lines of /proc/net/tcp and tcp6.  A hand-rolled, bounds-checked
+ * line parser (no sscanf: this is a hot path and a fuzz target) turns one line
+ * into a struct sock_rec.  The kernel prints addresses as host-order 32-bit
+ * words, ports in host order, and timers in USER_HZ ticks.  The files are
+ * read by collect/procfs.
  */
 #include "procnet.h"
 
@@ -19,12 +18,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "request.h"
 #include "states.h"
 
 /* Real lines are < 200 bytes; anything longer is not a line we know. */
 #define PROCNET_MAX_LINE 512
-#define PROCNET_BUF_SIZE (64 * 1024)
 /* The kernel prints timers with jiffies_delta_to_clock_t(): USER_HZ (100) ticks. */
 #define PROCNET_MS_PER_TICK 10u
 
@@ -305,154 +302,5 @@ int procnet_parse_line(const char *line, size_t len, int family, struct sock_rec
 	r.uid = (uint32_t)uid;
 	r.inode = inode;
 	*rec = r;
-	return 0;
-}
-
-struct pn_reader {
-	sock_sink_fn sink;
-	void *arg;
-	uint32_t states;
-	struct procnet_stats st;
-};
-
-static int pn_line(struct pn_reader *rd, const char *line, size_t len, int family)
-{
-	struct sock_rec rec;
-	int r;
-
-	r = procnet_parse_line(line, len, family, &rec);
-	if (r == 1)
-		return 0;
-	rd->st.lines++;
-	if (r < 0) {
-		rd->st.malformed++;
-		return 0;
-	}
-	if (!(rd->states & (1u << rec.state)))
-		return 0;
-	rd->st.records++;
-	return rd->sink(rd->arg, &rec, NULL);
-}
-
-/* Reads one file through buf (PROCNET_BUF_SIZE bytes), line by line. */
-static int pn_read_file(struct pn_reader *rd, int fd, char *buf, int family)
-{
-	size_t have = 0;
-	bool skipping = false; /* inside an overlong line */
-	bool eof = false;
-
-	while (!eof) {
-		ssize_t n = read(fd, buf + have, PROCNET_BUF_SIZE - have);
-		size_t start = 0;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0) {
-			eof = true;
-			if (have == 0)
-				break;
-		}
-		have += (size_t)n;
-		for (;;) {
-			char *nl = memchr(buf + start, '\n', have - start);
-			size_t end = nl ? (size_t)(nl - buf) : have;
-			int r = 0;
-
-			if (!nl && !eof)
-				break;
-			if (skipping) {
-				skipping = false;
-				rd->st.lines++;
-				rd->st.malformed++;
-			} else if (end > start || nl) {
-				r = pn_line(rd, buf + start, end - start, family);
-			}
-			if (r < 0)
-				return r;
-			start = end + 1;
-			if (start >= have)
-				break;
-		}
-		if (start >= have) {
-			have = 0;
-		} else if (start > 0) {
-			memmove(buf, buf + start, have - start);
-			have -= start;
-		} else if (have == PROCNET_BUF_SIZE) {
-			/* A line longer than the buffer: drop it up to its newline. */
-			skipping = true;
-			have = 0;
-		}
-	}
-	return 0;
-}
-
-static int pn_open(const char *root, const char *name, int *ret_fd)
-{
-	char path[PATH_MAX];
-	int n, fd;
-
-	n = snprintf(path, sizeof(path), "%s/net/%s", root, name);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	*ret_fd = fd;
-	return 0;
-}
-
-int procnet_read(const char *proc_root, uint8_t families, uint32_t states, sock_sink_fn sink, void *arg,
-		 struct procnet_stats *st)
-{
-	static const struct {
-		uint8_t bit;
-		int family;
-		const char *name;
-	} files[] = {
-		{ COLLECT_INET4, AF_INET, "tcp" },
-		{ COLLECT_INET6, AF_INET6, "tcp6" },
-	};
-	struct pn_reader rd = { .sink = sink, .arg = arg, .states = states };
-	char *buf = NULL;
-	int r = 0;
-
-	if (!sink)
-		return -EINVAL;
-	if (!proc_root)
-		proc_root = "/proc";
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		int fd = -1;
-
-		if (!(families & files[i].bit))
-			continue;
-		r = pn_open(proc_root, files[i].name, &fd);
-		if (r == -ENOENT && files[i].family == AF_INET6) {
-			r = 0;
-			continue;
-		}
-		if (r < 0)
-			break;
-		if (!buf) {
-			buf = malloc(PROCNET_BUF_SIZE);
-			if (!buf) {
-				close(fd);
-				r = -ENOMEM;
-				break;
-			}
-		}
-		r = pn_read_file(&rd, fd, buf, files[i].family);
-		close(fd);
-		if (r < 0)
-			break;
-	}
-	free(buf);
-	if (r < 0)
-		return r;
-	if (st)
-		*st = rd.st;
 	return 0;
 }

@@ -15,7 +15,7 @@
  * meaning: one line, at most 70 characters, no trailing period (the legend).
  * Commands inside `backquotes` are kept on one line when wrapped.
  */
-static const struct state_info states[SK_STATE_MAX] = {
+const struct state_info tcp_states[SK_STATE_MAX] = {
 	[SK_ESTABLISHED] = {
 		"ESTABLISHED", "ESTABLISHED", "ESTAB", SIDE_BOTH, ROLE_BOTH,
 		"the connection is open; data flows",
@@ -300,7 +300,7 @@ const struct state_info *state_get(int state)
 {
 	if (state < 1 || state >= SK_STATE_MAX)
 		return NULL;
-	return &states[state];
+	return &tcp_states[state];
 }
 
 const char *state_name(int state)
@@ -339,13 +339,13 @@ int state_from_name(const char *s)
 		return -EINVAL;
 	squash(s, want, sizeof(want));
 	for (int st = 1; st < SK_STATE_MAX; st++) {
-		squash(states[st].name, have, sizeof(have));
+		squash(tcp_states[st].name, have, sizeof(have));
 		if (!strcmp(want, have))
 			return st;
-		squash(states[st].kernel_name, have, sizeof(have));
+		squash(tcp_states[st].kernel_name, have, sizeof(have));
 		if (!strcmp(want, have))
 			return st;
-		squash(states[st].ss_label, have, sizeof(have));
+		squash(tcp_states[st].ss_label, have, sizeof(have));
 		if (!strcmp(want, have))
 			return st;
 	}

@@ -53,6 +53,9 @@ struct state_info {
 	const char *advice;      /* what to do about it */
 };
 
+/* The TCP vocabulary, indexed by state (1..11); entry 0 is empty. */
+extern const struct state_info tcp_states[SK_STATE_MAX];
+
 /* The order in which states are listed to people (the connection's life). */
 extern const uint8_t state_display_order[SK_STATE_MAX - 1];
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "kind.h"
 #include "names.h"
 #include "needs.h"
 #include "options.h"
@@ -49,22 +50,22 @@ static void set_float(struct col_val *v, double f)
 
 static void get_state(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
 {
-	set_name(v, state_name(r->state));
+	set_name(v, sock_state_name(r));
 }
 
 static void get_side(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
 {
-	const struct state_info *si = state_get(r->state);
+	enum state_side side = sock_side(r, e);
 
-	if (si)
-		set_name(v, side_name(si->side));
+	if (side < SIDE_MAX)
+		set_name(v, side_name(side));
 	else
 		v->kind = CV_NULL;
 }
 
 static void get_role(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
 {
-	const struct state_info *si = state_get(r->state);
+	const struct state_info *si = sock_state_info(r);
 
 	if (si)
 		set_name(v, role_name(si->role));
@@ -79,7 +80,7 @@ static void get_family(struct col_ctx *cc, const struct sock_rec *r, const struc
 
 static void get_meaning(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
 {
-	const struct state_info *si = state_get(r->state);
+	const struct state_info *si = sock_state_info(r);
 
 	if (si)
 		set_str(v, si->meaning);
@@ -537,10 +538,30 @@ static const struct column columns[] = {
 #undef M
 #undef R
 
-const struct column *columns_all(size_t *ret_n)
+#define NCOMMON (sizeof(columns) / sizeof(columns[0]))
+
+size_t columns_count(void)
 {
-	*ret_n = sizeof(columns) / sizeof(columns[0]);
-	return columns;
+	size_t n = NCOMMON;
+
+	for (unsigned k = 0; k < KIND_MAX; k++)
+		n += kind_get(k)->ncolumns;
+	return n;
+}
+
+const struct column *column_at(size_t i)
+{
+	if (i < NCOMMON)
+		return &columns[i];
+	i -= NCOMMON;
+	for (unsigned k = 0; k < KIND_MAX; k++) {
+		const struct sock_kind *kd = kind_get(k);
+
+		if (i < kd->ncolumns)
+			return &kd->columns[i];
+		i -= kd->ncolumns;
+	}
+	return NULL;
 }
 
 static bool name_eq(const char *a, const char *b, size_t blen)
@@ -559,9 +580,11 @@ static bool name_eq(const char *a, const char *b, size_t blen)
 
 static const struct column *find_n(const char *name, size_t len)
 {
-	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
-		if (name_eq(columns[i].name, name, len))
-			return &columns[i];
+	const struct column *c;
+
+	for (size_t i = 0; (c = column_at(i)) != NULL; i++)
+		if (name_eq(c->name, name, len))
+			return c;
 	return NULL;
 }
 
@@ -623,9 +646,11 @@ static enum col_group object_group(const struct column *c)
 /* Appends the columns of group g to out[n..max). */
 static size_t append_group(const struct column **out, size_t n, size_t max, enum col_group g)
 {
-	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
-		if (columns[i].group == g && n < max)
-			out[n++] = &columns[i];
+	const struct column *c;
+
+	for (size_t i = 0; (c = column_at(i)) != NULL; i++)
+		if (c->group == g && n < max)
+			out[n++] = c;
 	return n;
 }
 
@@ -670,8 +695,10 @@ const char *col_type_name(enum col_type t)
 
 void columns_list(struct obuf *o)
 {
-	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
-		obuf_printf(o, "%s\t%s\t%s\n", columns[i].name, col_type_name(columns[i].type), columns[i].desc);
+	const struct column *c;
+
+	for (size_t i = 0; (c = column_at(i)) != NULL; i++)
+		obuf_printf(o, "%s\t%s\t%s\n", c->name, col_type_name(c->type), c->desc);
 }
 
 static size_t add(const struct column **out, size_t n, size_t max, const char *name)

@@ -28,21 +28,20 @@ static void json_value(struct render *r, const struct col_val *v, const struct s
 static void json_group(struct render *r, enum col_group g, const struct sock_rec *rec, const struct sock_ext *ext)
 {
 	struct obuf *o = r->out;
-	size_t n;
-	const struct column *all = columns_all(&n);
+	const struct column *c;
 	bool first = true;
 
 	obuf_putc(o, '{');
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; (c = column_at(i)) != NULL; i++) {
 		struct col_val v;
 
-		if (all[i].group != g)
+		if (c->group != g)
 			continue;
-		column_get(&all[i], r->cc, rec, ext, &v);
+		column_get(c, r->cc, rec, ext, &v);
 		if (!first)
 			obuf_putc(o, ',');
 		first = false;
-		str_escape_json(o, all[i].name, strlen(all[i].name));
+		str_escape_json(o, c->name, strlen(c->name));
 		obuf_putc(o, ':');
 		json_value(r, &v, rec, ext);
 	}

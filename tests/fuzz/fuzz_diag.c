@@ -20,6 +20,7 @@
 
 #include "diag_parse.h"
 #include "needs.h"
+#include "kind.h"
 #include "nl_diag.h"
 #include "states.h"
 
@@ -85,6 +86,7 @@ static void fuzz_replay(const uint8_t *data, size_t size)
 	memset(&res, 0, sizeof(res));
 	req.families = COLLECT_INET4 | COLLECT_INET6;
 	req.states = SK_ALL_STATES;
+	req.kinds = KIND_ALL;
 	req.netns_fd = -1;
 	(void)nl_diag_replay(path, &req, fuzz_sink, &n, &res);
 	close(fd);

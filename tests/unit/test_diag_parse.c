@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "collect.h"
 #include "diag_parse.h"
 #include "filter.h"
 #include "needs.h"
@@ -518,7 +519,19 @@ static struct collect_req base_req(void)
 	req.states = SK_ALL_STATES;
 	req.need = NEED_INFO | NEED_CONG | NEED_MEM;
 	req.netns_fd = -1;
+	req.kinds = KIND_BIT(KIND_TCP);
+	req.backend = BACKEND_NETLINK;
 	return req;
+}
+
+/* The netlink back end through the collector (which owns the record file). */
+static int collect_nl(const struct collect_req *req, sock_sink_fn sink, void *arg, struct collect_result *res,
+		      const char **ret_op)
+{
+	int r = collect_run(req, sink, arg, res);
+
+	*ret_op = res->fallback_op;
+	return r;
 }
 
 static const struct sock_rec *find_rec(const struct sock_set *s, int family, int st, uint16_t lport, uint16_t rport)
@@ -765,7 +778,7 @@ static void t_replay_crafted(void **state)
 	assert_int_equal(res.used, BACKEND_REPLAY);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
-	assert_int_equal(pwrite(fd, "SSCNLD02", 8, 0), 8);
+	assert_int_equal(pwrite(fd, "SSCNLD99", 8, 0), 8);
 	close(fd);
 	assert_int_equal(nl_diag_replay(path, &req, count_sink, &c, &res), -EBADMSG);
 	unlink(path);
@@ -893,7 +906,7 @@ static void t_live_collect(void **state)
 	close(fd);
 	req.record_path = path;
 	sock_set_init(&set);
-	r = nl_diag_collect(&req, set_sink, &set, &res, &op);
+	r = collect_nl(&req, set_sink, &set, &res, &op);
 	if (r == -EPROTONOSUPPORT || r == -EACCES || r == -EPERM) {
 		live_pair_close(&p4);
 		if (have6)
@@ -923,7 +936,7 @@ static void t_live_collect(void **state)
 	sock_set_clear(&set);
 	req.states = 1u << SK_LISTEN;
 	req.need = 0;
-	assert_int_equal(nl_diag_collect(&req, set_sink, &set, &res, &op), 0);
+	assert_int_equal(collect_nl(&req, set_sink, &set, &res, &op), 0);
 	assert_non_null(find_rec(&set, AF_INET, SK_LISTEN, p4.lport, 0));
 	assert_null(find_rec(&set, AF_INET, SK_ESTABLISHED, p4.lport, p4.cport));
 	for (size_t i = 0; i < set.n; i++) {
@@ -944,7 +957,7 @@ static void t_live_collect(void **state)
 		req.states = SK_ALL_STATES;
 		req.kfilter = f;
 		res = (struct collect_result){ 0 };
-		assert_int_equal(nl_diag_collect(&req, set_sink, &set, &res, &op), 0);
+		assert_int_equal(collect_nl(&req, set_sink, &set, &res, &op), 0);
 		assert_true(res.kernel_filtered);
 		for (size_t i = 0; i < set.n; i++) {
 			assert_true(set.v[i].lport == p4.lport || set.v[i].rport == p4.lport);
@@ -963,7 +976,7 @@ static void t_live_collect(void **state)
 		sock_set_clear(&set);
 		req.states = SK_ALL_STATES;
 		req.need = NEED_INFO | NEED_CONG | NEED_MEM;
-		assert_int_equal(nl_diag_collect(&req, set_sink, &set, &res, &op), 0);
+		assert_int_equal(collect_nl(&req, set_sink, &set, &res, &op), 0);
 		for (size_t i = 0; i < set.n; i++)
 			for (size_t j = i + 1; j < set.n; j++)
 				if ((set.v[i].flags & SOCK_F_COOKIE) && set.v[i].cookie == set.v[j].cookie)
@@ -973,7 +986,7 @@ static void t_live_collect(void **state)
 			check_live(&set, AF_INET6, &p6);
 		sock_set_clear(&set);
 		req.families = COLLECT_INET4;
-		assert_int_equal(nl_diag_collect(&req, set_sink, &set, &res, &op), 0);
+		assert_int_equal(collect_nl(&req, set_sink, &set, &res, &op), 0);
 		check_live(&set, AF_INET, &p4);
 		for (size_t i = 0; i < set.n; i++)
 			n4 += set.v[i].family == AF_INET;
@@ -992,7 +1005,7 @@ static void t_live_collect(void **state)
 		assert_int_equal(filter_parse_str(expr, &f, &ferr), 0);
 		sock_set_clear(&set);
 		req.kfilter = f;
-		assert_int_equal(nl_diag_collect(&req, set_sink, &set, &res, &op), 0);
+		assert_int_equal(collect_nl(&req, set_sink, &set, &res, &op), 0);
 		assert_non_null(find_rec(&set, AF_INET, SK_LISTEN, p4.lport, 0));
 		assert_non_null(find_rec(&set, AF_INET, SK_ESTABLISHED, p4.lport, p4.cport));
 		for (size_t i = 0; i < set.n; i++)
@@ -1003,13 +1016,13 @@ static void t_live_collect(void **state)
 
 	/* A sink error stops the collection and is returned. */
 	req.states = SK_ALL_STATES;
-	assert_int_equal(nl_diag_collect(&req, fail_sink, NULL, &res, &op), -ECANCELED);
+	assert_int_equal(collect_nl(&req, fail_sink, NULL, &res, &op), -ECANCELED);
 	assert_string_equal(op, "sink");
 
 	/* An unwritable record path fails before any dump. */
 	req.record_path = "/nonexistent-dir/x.nldump";
 	op = NULL;
-	assert_int_equal(nl_diag_collect(&req, set_sink, &set, &res, &op), -ENOENT);
+	assert_int_equal(collect_nl(&req, set_sink, &set, &res, &op), -ENOENT);
 	assert_string_equal(op, "record");
 
 	sock_set_free(&set);
@@ -1066,7 +1079,7 @@ static void t_live_netns(void **state)
 
 	sock_set_init(&set);
 	req.netns_fd = nsfd;
-	assert_int_equal(nl_diag_collect(&req, set_sink, &set, &res, &op), 0);
+	assert_int_equal(collect_nl(&req, set_sink, &set, &res, &op), 0);
 	for (size_t i = 0; i < set.n; i++)
 		found += set.v[i].inode == ino && set.v[i].state == SK_LISTEN;
 	assert_int_equal(found, 1);
@@ -1075,14 +1088,14 @@ static void t_live_netns(void **state)
 	/* And we are back in our own namespace, where it is not. */
 	sock_set_clear(&set);
 	req.netns_fd = -1;
-	assert_int_equal(nl_diag_collect(&req, set_sink, &set, &res, &op), 0);
+	assert_int_equal(collect_nl(&req, set_sink, &set, &res, &op), 0);
 	for (size_t i = 0; i < set.n; i++)
 		assert_true(set.v[i].inode != ino);
 
 	/* A bad namespace fd is reported as such. */
 	req.netns_fd = 999; /* not open */
 	op = NULL;
-	assert_true(nl_diag_collect(&req, set_sink, &set, &res, &op) < 0);
+	assert_true(collect_nl(&req, set_sink, &set, &res, &op) < 0);
 	assert_string_equal(op, "netns");
 
 	close(nsfd);

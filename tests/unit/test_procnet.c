@@ -2,7 +2,7 @@
 /*
  * Tests of the /proc/net/tcp back end: procnet_parse_line() on lines captured
  * from a real kernel (IPv4, IPv6 word order, v4-mapped, LISTEN, TIME-WAIT),
- * every kind of malformed line, and procnet_read() on the captured tree
+ * every kind of malformed line, and procfs_read() on the captured tree
  * tests/data/proc-basic (checked against both `ss` and the netlink dump taken
  * at the same moment) and on generated trees larger than its read buffer.
  */
@@ -24,6 +24,8 @@
 
 #include "collect.h"
 #include "nl_diag.h"
+#include "kind.h"
+#include "procfs.h"
 #include "procnet.h"
 #include "sock.h"
 #include "states.h"
@@ -300,7 +302,7 @@ static void t_huge_but_valid(void **state)
 	assert_int_equal(r.inode, 7);
 }
 
-/* ---- procnet_read ---- */
+/* ---- procfs_read ---- */
 
 static const char *src_root(void)
 {
@@ -346,7 +348,7 @@ static void t_read_basic(void **state)
 {
 	char root[4096], ss[4096], nld[4096];
 	unsigned want[SK_STATE_MAX], got[SK_STATE_MAX] = { 0 }, total;
-	struct procnet_stats st = { 0 };
+	struct procfs_stats st = { 0 };
 	struct collect_req req;
 	struct collect_result res = { 0 };
 	struct sock_set set, nl;
@@ -359,7 +361,7 @@ static void t_read_basic(void **state)
 		skip();
 	total = counts_from_ss(ss, want);
 	sock_set_init(&set);
-	assert_int_equal(procnet_read(root, COLLECT_INET4 | COLLECT_INET6, SK_ALL_STATES, set_sink, &set, &st), 0);
+	assert_int_equal(procfs_read(root, kind_get(KIND_TCP), COLLECT_INET4 | COLLECT_INET6, SK_ALL_STATES, set_sink, &set, &st), 0);
 	assert_int_equal(st.malformed, 0);
 	assert_int_equal(st.records, total);
 	assert_int_equal(st.lines, total);
@@ -375,6 +377,7 @@ static void t_read_basic(void **state)
 	memset(&req, 0, sizeof(req));
 	req.families = COLLECT_INET4 | COLLECT_INET6;
 	req.states = SK_ALL_STATES;
+	req.kinds = KIND_BIT(KIND_TCP);
 	req.netns_fd = -1;
 	assert_int_equal(nl_diag_replay(nld, &req, set_sink, &nl, &res), 0);
 	for (size_t i = 0; i < set.n; i++) {
@@ -400,11 +403,11 @@ static void t_read_basic(void **state)
 
 	/* Filters. */
 	sock_set_clear(&set);
-	assert_int_equal(procnet_read(root, COLLECT_INET4 | COLLECT_INET6, 1u << SK_LISTEN, set_sink, &set, &st), 0);
+	assert_int_equal(procfs_read(root, kind_get(KIND_TCP), COLLECT_INET4 | COLLECT_INET6, 1u << SK_LISTEN, set_sink, &set, &st), 0);
 	assert_int_equal(set.n, want[SK_LISTEN]);
 	assert_int_equal(st.lines, total);
 	sock_set_clear(&set);
-	assert_int_equal(procnet_read(root, COLLECT_INET6, SK_ALL_STATES, set_sink, &set, &st), 0);
+	assert_int_equal(procfs_read(root, kind_get(KIND_TCP), COLLECT_INET6, SK_ALL_STATES, set_sink, &set, &st), 0);
 	for (size_t i = 0; i < set.n; i++)
 		assert_int_equal(set.v[i].family, AF_INET6);
 	assert_true(set.n > 0 && set.n < total);
@@ -467,7 +470,7 @@ static int sum_sink(void *arg, const struct sock_rec *rec, const struct sock_ext
 
 static void t_read_big(void **state)
 {
-	struct procnet_stats st;
+	struct procfs_stats st;
 	struct tmptree t;
 	struct sum s = { 0 };
 	uint64_t want_inodes = 0;
@@ -509,7 +512,7 @@ static void t_read_big(void **state)
 	want_n++;
 	want_inodes += 16588;
 
-	assert_int_equal(procnet_read(t.root, COLLECT_INET4 | COLLECT_INET6, SK_ALL_STATES, sum_sink, &s, &st), 0);
+	assert_int_equal(procfs_read(t.root, kind_get(KIND_TCP), COLLECT_INET4 | COLLECT_INET6, SK_ALL_STATES, sum_sink, &s, &st), 0);
 	assert_int_equal(s.n, want_n);
 	assert_true(s.inodes == want_inodes);
 	assert_int_equal(st.records, want_n);
@@ -518,14 +521,14 @@ static void t_read_big(void **state)
 
 	/* A sink error stops the read and is returned. */
 	s = (struct sum){ .stop_after = 10 };
-	assert_int_equal(procnet_read(t.root, COLLECT_INET4, SK_ALL_STATES, sum_sink, &s, &st), -ECANCELED);
+	assert_int_equal(procfs_read(t.root, kind_get(KIND_TCP), COLLECT_INET4, SK_ALL_STATES, sum_sink, &s, &st), -ECANCELED);
 	assert_int_equal(s.n, 10);
 	tree_rm(&t);
 }
 
 static void t_read_missing(void **state)
 {
-	struct procnet_stats st = { 7, 7, 7 };
+	struct procfs_stats st = { 7, 7, 7 };
 	struct tmptree t;
 	struct sum s = { 0 };
 	FILE *f;
@@ -533,32 +536,32 @@ static void t_read_missing(void **state)
 	(void)state;
 	tree_make(&t);
 	/* No tcp at all. */
-	assert_int_equal(procnet_read(t.root, COLLECT_INET4 | COLLECT_INET6, SK_ALL_STATES, sum_sink, &s, &st),
+	assert_int_equal(procfs_read(t.root, kind_get(KIND_TCP), COLLECT_INET4 | COLLECT_INET6, SK_ALL_STATES, sum_sink, &s, &st),
 			 -ENOENT);
 	assert_int_equal(st.lines, 7); /* untouched */
 	/* Only IPv6 wanted and missing: no error, nothing read. */
-	assert_int_equal(procnet_read(t.root, COLLECT_INET6, SK_ALL_STATES, sum_sink, &s, &st), 0);
+	assert_int_equal(procfs_read(t.root, kind_get(KIND_TCP), COLLECT_INET6, SK_ALL_STATES, sum_sink, &s, &st), 0);
 	assert_int_equal(st.lines, 0);
 	/* tcp without tcp6 (IPv6 disabled) is fine. */
 	f = tree_file(&t, "tcp");
 	fprintf(f, "%s\n%s\n%s\n", HDR4, LISTEN4, EST4);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(procnet_read(t.root, COLLECT_INET4 | COLLECT_INET6, SK_ALL_STATES, sum_sink, &s, &st), 0);
+	assert_int_equal(procfs_read(t.root, kind_get(KIND_TCP), COLLECT_INET4 | COLLECT_INET6, SK_ALL_STATES, sum_sink, &s, &st), 0);
 	assert_int_equal(s.n, 2);
 	assert_true(s.inodes == 16582 + 16585);
-	assert_int_equal(procnet_read("/nonexistent-root", COLLECT_INET4, SK_ALL_STATES, sum_sink, &s, &st), -ENOENT);
+	assert_int_equal(procfs_read("/nonexistent-root", kind_get(KIND_TCP), COLLECT_INET4, SK_ALL_STATES, sum_sink, &s, &st), -ENOENT);
 	tree_rm(&t);
 }
 
 static void t_read_live(void **state)
 {
-	struct procnet_stats st;
+	struct procfs_stats st;
 	struct sum s = { 0 };
 
 	(void)state;
 	if (access("/proc/net/tcp", R_OK) != 0)
 		skip();
-	assert_int_equal(procnet_read(NULL, COLLECT_INET4 | COLLECT_INET6, SK_ALL_STATES, sum_sink, &s, &st), 0);
+	assert_int_equal(procfs_read(NULL, kind_get(KIND_TCP), COLLECT_INET4 | COLLECT_INET6, SK_ALL_STATES, sum_sink, &s, &st), 0);
 	assert_int_equal(st.malformed, 0);
 	assert_int_equal(st.records, s.n);
 }
