@@ -42,9 +42,23 @@ enum sock_timer {
 
 #define SOCK_NO_EXT UINT32_MAX
 
+/* What a socket of a kind without IP addresses has in their place. */
+struct sock_xinfo {
+	uint64_t peer;     /* UNIX: the peer's inode (0: none); netlink: dst group << 32 | dst port id */
+	uint32_t portid;   /* netlink: port id */
+	uint32_t groups;   /* netlink: the first 32 multicast groups */
+	uint16_t protocol; /* packet: ethertype (host order); netlink: protocol */
+	uint8_t type;      /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET or SOCK_RAW */
+};
+
 struct sock_rec {
-	uint8_t laddr[16]; /* network order; IPv4 in the first 4 bytes */
-	uint8_t raddr[16];
+	union {
+		struct {
+			uint8_t laddr[16]; /* network order; IPv4 in the first 4 bytes */
+			uint8_t raddr[16];
+		};
+		struct sock_xinfo x; /* kinds that are not inet (kind->inet false) */
+	};
 	uint64_t cookie;
 	uint64_t inode;            /* 0 when no inode (TIME-WAIT, request socks) */
 	uint32_t recv_q;
@@ -80,6 +94,8 @@ struct sock_ext {
 	char cong[16];         /* congestion control algorithm, "" if unknown */
 	uint8_t has_mem;
 	uint8_t tos;
+	uint8_t name_len;      /* UNIX: length of name (0: unnamed) */
+	char name[110];        /* UNIX: the path, an abstract name as "@name"; not NUL-terminated */
 };
 
 /* True if the tcp_info field FIELD is present in EXT. */

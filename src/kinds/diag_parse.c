@@ -142,6 +142,7 @@ static void diag_fill_ext(struct sock_ext *ext, const struct diag_attr tb[DIAG_T
 		memset((uint8_t *)&ext->mem + n * sizeof(uint32_t), 0, sizeof(ext->mem) - n * sizeof(uint32_t));
 	ext->has_mem = n > 0;
 	ext->tos = 0;
+	ext->name_len = 0;
 	if (tb[INET_DIAG_TOS].data)
 		ext->tos = tb[INET_DIAG_TOS].data[0];
 	else if (tb[INET_DIAG_TCLASS].data)

@@ -45,6 +45,14 @@ struct kind_nl_args {
 	uint16_t sport, dport; /* ports the filter pins (0: none) */
 };
 
+/* A kind whose sockets come in several types, each with its own Netid
+ * (UNIX: u_str, u_dgr, u_seq; packet: p_raw, p_dgr). */
+struct kind_subtype {
+	uint8_t type;      /* sock_xinfo.type */
+	const char *name;  /* -A word: "unix_stream" */
+	const char *netid; /* "u_str" */
+};
+
 /* One /proc/net file of a kind. */
 struct kind_proc_file {
 	const char *name; /* "tcp6", relative to PROC_ROOT/net */
@@ -56,6 +64,8 @@ struct sock_kind {
 	const char *name;   /* "tcp": -A and filter words, JSON "netid" */
 	const char *netid;  /* "tcp": the Netid column, as ss prints it */
 	const char *title;  /* "TCP": for legends and summaries */
+	const struct kind_subtype *subtypes; /* NULL: one Netid for the kind */
+	size_t nsubtypes;
 	bool inet;          /* IP addresses and ports; families AF_INET and AF_INET6 */
 	bool bytecode;      /* the kernel runs inet_diag bytecode on its dumps */
 	uint32_t states;    /* the states this kind's sockets can be in */
@@ -102,6 +112,8 @@ static inline const struct sock_kind *sock_kind(const struct sock_rec *r)
 
 	return k ? k : kind_get(KIND_TCP);
 }
+/* The record's Netid ("tcp", "u_str", ...). */
+const char *sock_netid(const struct sock_rec *r);
 /* The state as the record's kind names it; NULL if not one of its states. */
 const struct state_info *sock_state_info(const struct sock_rec *r);
 const char *sock_state_name(const struct sock_rec *r); /* "?" if unknown */

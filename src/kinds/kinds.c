@@ -34,6 +34,16 @@ unsigned kind_id(const struct sock_kind *k)
 	return KIND_MAX;
 }
 
+const char *sock_netid(const struct sock_rec *r)
+{
+	const struct sock_kind *k = sock_kind(r);
+
+	for (size_t i = 0; i < k->nsubtypes; i++)
+		if (k->subtypes[i].type == r->x.type)
+			return k->subtypes[i].netid;
+	return k->netid;
+}
+
 const struct state_info *sock_state_info(const struct sock_rec *r)
 {
 	const struct state_info *si;
