@@ -21,12 +21,12 @@ function __sockscope_cmd
             case --
                 echo list
                 return
-            case --net --backend --proc-root --record --replay --format --columns --sort --group-by --watch --delay \
+            case --query -A --family --net --backend --proc-root --record --replay --format --columns --sort --group-by --watch --delay \
                 --samples --interval --threshold
                 set skip 1
             case '--*'
             case '-*'
-                if string match -qr -- '^-[^-]*[Nfd]$' $w
+                if string match -qr -- '^-[^-]*[NfdA]$' $w
                     set skip 1
                 end
             case list top explain check
@@ -108,7 +108,14 @@ complete -c sockscope -n __sockscope_want_state -a "$__sockscope_states" -d 'TCP
 complete -c sockscope -n __sockscope_filter_word -a 'state exclude sport dport src dst' -d 'filter'
 
 # selecting sockets and what to show (list, top, check)
-complete -c sockscope -n $sock -s t -l tcp -d 'TCP sockets (the default and only protocol)'
+complete -c sockscope -n $sock -s t -l tcp -d 'TCP sockets (the default when no kind is named)'
+complete -c sockscope -n $sock -s u -l udp -d 'UDP sockets'
+complete -c sockscope -n $sock -s w -l raw -d 'raw IP sockets'
+complete -c sockscope -n $sock -s x -l unix -d 'UNIX domain sockets'
+complete -c sockscope -n $sock -s 0 -l packet -d 'packet sockets'
+complete -c sockscope -n $sock -s M -l mptcp -d 'MPTCP sockets'
+complete -c sockscope -n $sock -s A -l query -x -a 'all inet tcp udp udplite raw unix unix_stream unix_dgram unix_seqpacket packet packet_raw packet_dgram netlink mptcp' -d 'socket kinds, as ss names them'
+complete -c sockscope -n $sock -l family -x -a 'inet inet6 unix link netlink' -d 'sockets of this family'
 complete -c sockscope -n $sock -s 4 -l ipv4 -d 'IPv4 sockets only'
 complete -c sockscope -n $sock -s 6 -l ipv6 -d 'IPv6 sockets only'
 complete -c sockscope -n $sock -s l -l listening -d 'only listening sockets'

@@ -28,7 +28,7 @@
 #include "states.h"
 #include "tui.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
 
 static void usage_error(const char *msg)
 {
@@ -170,11 +170,41 @@ static int stream_sink(void *arg, const struct sock_rec *rec, const struct sock_
 	return err ? err : sc->r->out->err;
 }
 
+/* "raw, udp" for a kind mask, into buf. */
+static const char *kind_list(uint32_t mask, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned k = 0; k < KIND_MAX; k++) {
+		int w;
+
+		if (!(mask & KIND_BIT(k)) || !kind_get(k))
+			continue;
+		w = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", kind_get(k)->name);
+		if (w < 0 || (size_t)w >= len - n)
+			break;
+		n += (size_t)w;
+	}
+	return buf;
+}
+
 static void notices(const struct options *opt, const struct pipeline *p, const struct collect_result *res)
 {
-	if (res->fallback_err && res->used == BACKEND_PROC)
+	char kinds[128];
+
+	if (res->fallback_err && res->fell_back == KIND_BIT(KIND_TCP))
 		fprintf(stderr, "sockscope: netlink sock_diag unavailable (%s: %s); reading /proc/net/tcp instead\n",
 			res->fallback_op ? res->fallback_op : "dump", strerror(-res->fallback_err));
+	else if (res->fallback_err && res->fell_back)
+		fprintf(stderr, "sockscope: netlink sock_diag cannot list %s (%s: %s); reading /proc/net instead\n",
+			kind_list(res->fell_back, kinds, sizeof(kinds)), res->fallback_op ? res->fallback_op : "dump",
+			strerror(-res->fallback_err));
+	if (res->unlisted)
+		fprintf(stderr, "sockscope: cannot list %s sockets: %s, and /proc has no table of them\n",
+			kind_list(res->unlisted, kinds, sizeof(kinds)),
+			res->used == BACKEND_PROC && !res->fallback_err ? "netlink was not used"
+									 : "netlink sock_diag refused");
 	if (res->malformed)
 		fprintf(stderr, "sockscope: %lu malformed %s, ignoring\n", res->malformed,
 			res->used == BACKEND_PROC ? "line(s) in /proc/net/tcp*" : "netlink message(s)");
@@ -187,26 +217,58 @@ static void notices(const struct options *opt, const struct pipeline *p, const s
 			geteuid() ? "run as root to see them" : "denied even to root, e.g. another user namespace");
 }
 
-/* -s: counts per state and family, and the kernel's TCP totals from
- * /proc/net/sockstat (orphans, TIME-WAIT, memory), in the chosen format. */
-static int print_summary(struct obuf *o, struct render *r)
+/* "inuse 1 orphan 0 tw 0 alloc 9 mem 2" of the /proc/net/sockstat line for
+ * tag ("TCP", "UDP", ...), into buf ("" if none). */
+static void sockstat_line(const char *tag, char *buf, size_t len)
 {
-	unsigned long tot[2] = {0, 0};
-	char sockstat[256] = "";
 	FILE *f = fopen("/proc/net/sockstat", "r");
+	size_t tl = strlen(tag);
 
-	if (f) {
+	buf[0] = '\0';
+	if (!f)
+		return;
+	{
 		char line[256];
 
 		while (fgets(line, sizeof(line), f))
-			if (!strncmp(line, "TCP: ", 5))
-				snprintf(sockstat, sizeof(sockstat), "%s", line + 5);
-		fclose(f);
-		sockstat[strcspn(sockstat, "\n")] = '\0';
+			if (!strncmp(line, tag, tl) && line[tl] == ':' && line[tl + 1] == ' ')
+				snprintf(buf, len, "%s", line + tl + 2);
 	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* The sockstat tag of a kind, NULL if none. */
+static const char *sockstat_tag(unsigned kind)
+{
+	switch (kind) {
+	case KIND_TCP:
+		return "TCP";
+	case KIND_UDP:
+		return "UDP";
+	case KIND_UDPLITE:
+		return "UDPLITE";
+	case KIND_RAW:
+		return "RAW";
+	default:
+		return NULL;
+	}
+}
+
+/* -s: counts per state and family of each kind shown, and the kernel's
+ * totals from /proc/net/sockstat (TCP: orphans, TIME-WAIT, memory), in the
+ * chosen format.  TCP alone keeps the layout it always had. */
+static int print_summary(struct obuf *o, struct render *r)
+{
+	uint32_t kinds = render_kinds(r);
+	bool tcp_only = kinds == KIND_BIT(KIND_TCP);
+	unsigned long tot[2] = {0, 0};
+	char sockstat[256];
+
+	sockstat_line("TCP", sockstat, sizeof(sockstat));
 	for (int st = 1; st < SK_STATE_MAX; st++) {
-		tot[0] += r->counts[0][st];
-		tot[1] += r->counts[1][st];
+		tot[0] += r->counts[KIND_TCP][0][st];
+		tot[1] += r->counts[KIND_TCP][1][st];
 	}
 	switch (r->fmt) {
 	case FMT_PROM:
@@ -219,9 +281,12 @@ static int print_summary(struct obuf *o, struct render *r)
 		for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
 			int st = state_display_order[i];
 
-			obuf_printf(o, "%s\"%s\":%lu", i ? "," : "", state_name(st), r->counts[0][st] + r->counts[1][st]);
+			obuf_printf(o, "%s\"%s\":%lu", i ? "," : "", state_name(st),
+				    r->counts[KIND_TCP][0][st] + r->counts[KIND_TCP][1][st]);
 		}
-		obuf_printf(o, "},\"families\":{\"inet\":%lu,\"inet6\":%lu}},\"sockstat\":{", tot[0], tot[1]);
+		obuf_printf(o, "},\"families\":{\"inet\":%lu,\"inet6\":%lu},\"kinds\":{", tot[0], tot[1]);
+		render_json_kinds(r, o);
+		obuf_puts(o, "}},\"sockstat\":{");
 		/* "inuse 1 orphan 0 tw 0 alloc 9 mem 2": name/number pairs */
 		for (bool first = true; (k = strtok_r(save ? NULL : sockstat, " ", &save)) && (v = strtok_r(NULL, " ", &save));
 		     first = false)
@@ -230,26 +295,68 @@ static int print_summary(struct obuf *o, struct render *r)
 		break;
 	}
 	case FMT_CSV:
-		obuf_puts(o, "state,total,inet,inet6\r\n");
-		for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
-			int st = state_display_order[i];
-			unsigned long a = r->counts[0][st], b = r->counts[1][st];
+		obuf_puts(o, tcp_only ? "state,total,inet,inet6\r\n" : "netid,state,total,inet,inet6\r\n");
+		for (unsigned kd = 0; kd < KIND_MAX; kd++) {
+			const struct sock_kind *k = kind_get(kd);
 
-			obuf_printf(o, "%s,%lu,%lu,%lu\r\n", state_name(st), a + b, a, b);
+			if (!(kinds & KIND_BIT(kd)))
+				continue;
+			for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
+				int st = state_display_order[i];
+				unsigned long a = r->counts[kd][0][st], b = r->counts[kd][1][st];
+
+				if (!k->vocab[st].name)
+					continue;
+				if (!tcp_only)
+					obuf_printf(o, "%s,", k->name);
+				obuf_printf(o, "%s,%lu,%lu,%lu\r\n", k->vocab[st].name, a + b, a, b);
+			}
 		}
-		obuf_printf(o, "total,%lu,%lu,%lu\r\n", tot[0] + tot[1], tot[0], tot[1]);
+		if (tcp_only)
+			obuf_printf(o, "total,%lu,%lu,%lu\r\n", tot[0] + tot[1], tot[0], tot[1]);
 		break;
 	case FMT_TABLE:
-		obuf_printf(o, "%-12s %8s %8s %8s\n", "State", "Total", "IPv4", "IPv6");
-		for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
-			int st = state_display_order[i];
-			unsigned long a = r->counts[0][st], b = r->counts[1][st];
+		for (unsigned kd = 0; kd < KIND_MAX; kd++) {
+			const struct sock_kind *k = kind_get(kd);
+			unsigned long t[2] = {0, 0};
 
-			obuf_printf(o, "%-12s %8lu %8lu %8lu\n", state_name(st), a + b, a, b);
+			if (!(kinds & KIND_BIT(kd)))
+				continue;
+			if (!tcp_only)
+				obuf_printf(o, "%s%s\n", o->len ? "\n" : "", k->title);
+			if (k->inet)
+				obuf_printf(o, "%-12s %8s %8s %8s\n", "State", "Total", "IPv4", "IPv6");
+			else
+				obuf_printf(o, "%-12s %8s\n", "State", "Total");
+			for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
+				int st = state_display_order[i];
+				unsigned long a = r->counts[kd][0][st], b = r->counts[kd][1][st];
+
+				if (!k->vocab[st].name)
+					continue;
+				t[0] += a;
+				t[1] += b;
+				if (k->inet)
+					obuf_printf(o, "%-12s %8lu %8lu %8lu\n", k->vocab[st].name, a + b, a, b);
+				else
+					obuf_printf(o, "%-12s %8lu\n", k->vocab[st].name, a + b);
+			}
+			if (k->inet)
+				obuf_printf(o, "%-12s %8lu %8lu %8lu\n", "Total", t[0] + t[1], t[0], t[1]);
+			else
+				obuf_printf(o, "%-12s %8lu\n", "Total", t[0]);
 		}
-		obuf_printf(o, "%-12s %8lu %8lu %8lu\n", "Total", tot[0] + tot[1], tot[0], tot[1]);
-		if (sockstat[0])
+		if (sockstat[0] && (kinds & KIND_BIT(KIND_TCP)))
 			obuf_printf(o, "\nKernel TCP totals (/proc/net/sockstat): %s\n", sockstat);
+		for (unsigned kd = 1; kd < KIND_MAX; kd++) {
+			const char *tag = sockstat_tag(kd);
+
+			if (!tag || !(kinds & KIND_BIT(kd)))
+				continue;
+			sockstat_line(tag, sockstat, sizeof(sockstat));
+			if (sockstat[0])
+				obuf_printf(o, "Kernel %s totals (/proc/net/sockstat): %s\n", kind_get(kd)->title, sockstat);
+		}
 		break;
 	}
 	return o->err;
@@ -420,6 +527,7 @@ static int run_list(const struct options *opt, bool *closed)
 	r.cc = &cc;
 	r.header = !opt->no_header;
 	r.legend = !opt->no_legend && !opt->no_header;
+	r.kinds = opt->kinds;
 	r.color = opt->format == FMT_TABLE && want_color(opt->color, STDOUT_FILENO);
 	r.owners = opt->processes;
 	r.host = host;
@@ -445,7 +553,7 @@ static int run_list(const struct options *opt, bool *closed)
 		r.backend = backend_name(res.used);
 		if (!err && opt->summary) {
 			for (size_t i = 0; i < set.n; i++)
-				r.counts[set.v[i].family == AF_INET6][set.v[i].state]++;
+				render_count(&r, &set.v[i]);
 			err = print_summary(&out, &r);
 		} else if (!err && opt->group != GROUP_NONE) {
 			struct group_result g;
@@ -486,6 +594,8 @@ static int run_list(const struct options *opt, bool *closed)
 		rc = EXIT_FAIL;
 	} else {
 		notices(opt, &p, &res);
+		if (!err && res.unlisted)
+			rc = EXIT_PARTIAL;
 	}
 	if (err == -EPIPE) {
 		rc = EXIT_OK; /* `sockscope | head` */

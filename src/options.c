@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kind.h"
 #include "options.h"
 
 enum opt_arg { OA_NONE, OA_REQUIRED, OA_OPTIONAL };
@@ -33,6 +34,13 @@ enum {
 
 enum opt_id {
 	OPT_TCP,
+	OPT_UDP,
+	OPT_RAW,
+	OPT_UNIX,
+	OPT_PACKET,
+	OPT_MPTCP,
+	OPT_QUERY,
+	OPT_FAMILY,
 	OPT_IPV4,
 	OPT_IPV6,
 	OPT_LISTENING,
@@ -88,7 +96,16 @@ struct opt_def {
 };
 
 static const struct opt_def opt_table[OPT_COUNT] = {
-	[OPT_TCP] = {"tcp", 't', OA_NONE, NULL, NULL, C_SOCK, "TCP sockets (the default and only protocol)"},
+	[OPT_TCP] = {"tcp", 't', OA_NONE, NULL, NULL, C_SOCK, "TCP sockets (the default when no kind is named)"},
+	[OPT_UDP] = {"udp", 'u', OA_NONE, NULL, NULL, C_SOCK, "UDP sockets"},
+	[OPT_RAW] = {"raw", 'w', OA_NONE, NULL, NULL, C_SOCK, "raw IP sockets"},
+	[OPT_UNIX] = {"unix", 'x', OA_NONE, NULL, NULL, C_SOCK, "UNIX domain sockets"},
+	[OPT_PACKET] = {"packet", '0', OA_NONE, NULL, NULL, C_SOCK, "packet sockets (AF_PACKET)"},
+	[OPT_MPTCP] = {"mptcp", 'M', OA_NONE, NULL, NULL, C_SOCK, "MPTCP sockets (their TCP subflows with -t)"},
+	[OPT_QUERY] = {"query", 'A', OA_REQUIRED, "QUERY", KINDS_QUERY_WORDS, C_SOCK,
+		       "kinds as ss names them: all, inet, udp, unix, ..."},
+	[OPT_FAMILY] = {"family", 0, OA_REQUIRED, "FAMILY", "inet inet6 unix link netlink", C_SOCK,
+			"sockets of this family (-f takes these too)"},
 	[OPT_IPV4] = {"ipv4", '4', OA_NONE, NULL, NULL, C_SOCK, "IPv4 sockets only (with -6: both, the default)"},
 	[OPT_IPV6] = {"ipv6", '6', OA_NONE, NULL, NULL, C_SOCK, "IPv6 sockets only (with -4: both, the default)"},
 	[OPT_LISTENING] = {"listening", 'l', OA_NONE, NULL, NULL, C_SOCK, "only listening sockets (LISTEN)"},
@@ -116,7 +133,7 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_REPLAY] = {"replay", 0, OA_REQUIRED, "FILE", "@file", C_SOCK,
 			"read sockets from a dump saved with --record"},
 	[OPT_FORMAT] = {"format", 'f', OA_REQUIRED, "FORMAT", "table json jsonl csv prom", C_SOCK,
-			"output format: table, json, jsonl, csv or prom"},
+			"table, json, jsonl, csv or prom (or an ss family)"},
 	[OPT_JSON] = {"json", 'J', OA_NONE, NULL, NULL, C_SOCK, "same as --format=json"},
 	[OPT_COLUMNS] = {"columns", 0, OA_REQUIRED, "LIST", "@columns", C_SOCK,
 			 "columns to show, comma-separated (--list-columns)"},
@@ -324,6 +341,28 @@ static void options_defaults(struct options *opt)
 	opt->samples = 1;
 }
 
+/* ss's family words (-f, --family): the kinds and IP families they select. */
+static int apply_family(struct options *opt, const char *arg, uint8_t *fam, char *err, size_t errlen)
+{
+	static const struct {
+		const char *word;
+		const char *query;
+		uint8_t fam;
+	} fams[] = {
+		{ "inet", "inet", COLLECT_INET4 }, { "inet6", "inet", COLLECT_INET6 }, { "unix", "unix", 0 },
+		{ "link", "packet", 0 },            { "netlink", "netlink", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+		if (strcmp(arg, fams[i].word))
+			continue;
+		*fam |= fams[i].fam;
+		return kinds_query(fams[i].query, &opt->kinds, opt->subtypes, err, errlen);
+	}
+	return set_err(err, errlen, "invalid value '%s' for --family (expected inet, inet6, unix, link or netlink)",
+		       arg);
+}
+
 /* Applies one option.  Returns 0 or -EINVAL with err set. */
 static int apply(struct options *opt, int id, const char *arg, uint8_t *fam, char *err, size_t errlen)
 {
@@ -331,6 +370,30 @@ static int apply(struct options *opt, int id, const char *arg, uint8_t *fam, cha
 
 	switch ((enum opt_id)id) {
 	case OPT_TCP:
+		opt->kinds |= KIND_BIT(KIND_TCP);
+		break;
+	case OPT_UDP:
+		opt->kinds |= KIND_BIT(KIND_UDP);
+		break;
+	case OPT_RAW:
+		opt->kinds |= KIND_BIT(KIND_RAW);
+		break;
+	case OPT_UNIX:
+		r = kinds_query("unix", &opt->kinds, opt->subtypes, err, errlen);
+		break;
+	case OPT_PACKET:
+		r = kinds_query("packet", &opt->kinds, opt->subtypes, err, errlen);
+		break;
+	case OPT_MPTCP:
+		opt->kinds |= KIND_BIT(KIND_MPTCP);
+		break;
+	case OPT_QUERY:
+		r = nonempty(id, arg, err, errlen);
+		if (!r)
+			r = kinds_query(arg, &opt->kinds, opt->subtypes, err, errlen);
+		break;
+	case OPT_FAMILY:
+		r = apply_family(opt, arg, fam, err, errlen);
 		break;
 	case OPT_IPV4:
 		*fam |= COLLECT_INET4;
@@ -395,9 +458,13 @@ static int apply(struct options *opt, int id, const char *arg, uint8_t *fam, cha
 		opt->replay = arg;
 		break;
 	case OPT_FORMAT:
-		/* the values are listed in enum format order */
+		/* the values are listed in enum format order; -f also takes
+		 * ss's family words (-f inet, -f unix), which no format shares */
 		r = parse_enum(id, arg, &v, err, errlen);
-		opt->format = (enum format)v;
+		if (!r)
+			opt->format = (enum format)v;
+		else if (apply_family(opt, arg, fam, NULL, 0) == 0)
+			r = 0;
 		break;
 	case OPT_JSON:
 		opt->format = FMT_JSON;
@@ -612,6 +679,8 @@ int options_parse(int argc, char **argv, struct options *opt, char *err, size_t 
 	opt->argc = ntrail;
 	opt->argv = argv + 1;
 	opt->families = fam ? fam : (COLLECT_INET4 | COLLECT_INET6);
+	if (!opt->kinds)
+		opt->kinds = KIND_BIT(KIND_TCP); /* the default: TCP in all 11 states */
 
 	for (int i = 0; i < OPT_COUNT; i++) {
 		char buf[64];

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "request.h"
+#include "kind.h"
 #include "obuf.h"
 
 enum command {
@@ -32,6 +33,8 @@ struct options {
 	enum color_mode color;
 	enum backend backend;
 	uint8_t families;     /* COLLECT_INET4 | COLLECT_INET6 */
+	uint32_t kinds;       /* KIND_BIT(k) of the kinds to show (-t -u -w -x -0 -M -A -f) */
+	uint8_t subtypes[KIND_MAX]; /* per kind, 1 << sock type of the subtypes asked for (0: all) */
 	bool listening;       /* -l */
 	bool all;             /* -a */
 	bool numeric;         /* -n */

@@ -17,17 +17,22 @@
 #include "procmap.h"
 #include "states.h"
 
+/* Kinds whose -l means LISTEN alone (their CLOSE is a bound, unused socket). */
+#define LISTEN_ONLY_KINDS (KIND_BIT(KIND_TCP) | KIND_BIT(KIND_MPTCP))
+
 static void set_request(struct pipeline *p)
 {
 	const struct options *opt = p->opt;
 	struct collect_req *req = &p->req;
 	uint32_t states = filter_states(p->filter);
 
-	if (opt->listening)
-		states &= 1u << SK_LISTEN;
 	memset(req, 0, sizeof(*req));
+	req->kinds = opt->kinds ? opt->kinds : KIND_BIT(KIND_TCP);
+	/* -l as ss has it: listeners, and the unconnected sockets of the
+	 * kinds that do not listen (UDP services, UNIX dgram servers, ...) */
+	if (opt->listening)
+		states &= 1u << SK_LISTEN | (req->kinds & ~LISTEN_ONLY_KINDS ? 1u << SK_CLOSE : 0);
 	req->backend = opt->replay ? BACKEND_REPLAY : opt->backend;
-	req->kinds = KIND_BIT(KIND_TCP);
 	req->families = opt->families ? opt->families : (COLLECT_INET4 | COLLECT_INET6);
 	req->states = states;
 	req->need = p->need;
@@ -131,6 +136,10 @@ static int filter_sink(void *arg, const struct sock_rec *rec, const struct sock_
 		return fs->sink(fs->arg, NULL, NULL);
 	}
 	fs->p->seen++;
+	if (fs->p->opt->listening && rec->state == SK_CLOSE && (KIND_BIT(rec->kind) & LISTEN_ONLY_KINDS))
+		return 0;
+	if (!sock_subtype_wanted(rec, fs->p->opt->subtypes))
+		return 0;
 	if (!filter_match(fs->p->filter, rec, &fs->env))
 		return 0;
 	return fs->sink(fs->arg, rec, ext);

@@ -8,6 +8,7 @@
  * here too.  Everything goes into an obuf; nothing is printed directly.
  */
 #include "explain.h"
+#include "kind.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -268,14 +269,19 @@ void explain_render(struct obuf *o, uint32_t mask, bool color)
 	explain_diagram(o, highlight, color);
 }
 
-void explain_legend(struct obuf *o, const unsigned long counts[], bool color)
+void explain_legend(struct obuf *o, const struct sock_kind *k, const char *title, const unsigned long counts[],
+		    bool color)
 {
 	size_t name_w = 0, count_w = 3, meaning_w = 0;
 	bool any = false;
 
 	for (int st = 1; st < SK_STATE_MAX; st++) {
-		const struct state_info *si = state_get(st);
-		size_t w = strlen(si->name);
+		const struct state_info *si = &k->vocab[st];
+		size_t w;
+
+		if (!si->name)
+			continue;
+		w = strlen(si->name);
 
 		/* every name counts, so that the columns do not move with the states present */
 		name_w = w > name_w ? w : name_w;
@@ -289,12 +295,15 @@ void explain_legend(struct obuf *o, const unsigned long counts[], bool color)
 	}
 	if (!any)
 		return;
-	obuf_puts(o, "Legend:\n");
+	if (title)
+		obuf_printf(o, "Legend (%s):\n", title);
+	else
+		obuf_puts(o, "Legend:\n");
 	for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
 		int st = state_display_order[i];
-		const struct state_info *si = state_get(st);
+		const struct state_info *si = &k->vocab[st];
 
-		if (!counts[st])
+		if (!counts[st] || !si->name)
 			continue;
 		obuf_pad(o, ' ', 2);
 		if (color)

@@ -17,7 +17,11 @@ void explain_render(struct obuf *o, uint32_t mask, bool color);
 void explain_diagram(struct obuf *o, uint32_t highlight, bool color);
 /* Legend under the table: one line per state with count > 0:
  * state, count, meaning, side/role.  counts is indexed by state (1..11). */
-void explain_legend(struct obuf *o, const unsigned long counts[], bool color);
+struct sock_kind;
+/* The legend of one kind's states present in counts (indexed by state);
+ * title: "Legend (TITLE):" instead of "Legend:" when not NULL. */
+void explain_legend(struct obuf *o, const struct sock_kind *k, const char *title, const unsigned long counts[],
+		    bool color);
 
 /* ANSI colour sequence for a state in the table and legend ("" if none). */
 const char *state_color(int state);

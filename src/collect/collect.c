@@ -96,7 +96,7 @@ static int proc_collect_all(const struct collect_req *req, sock_sink_fn sink, vo
 	for (unsigned k = 0; k < KIND_MAX; k++) {
 		int err;
 
-		if (!(req->kinds & KIND_BIT(k)))
+		if (!(req->kinds & KIND_BIT(k)) || !kind_get(k))
 			continue;
 		if (!kind_get(k)->nproc) {
 			res->unlisted |= KIND_BIT(k);
@@ -134,7 +134,7 @@ static int nl_collect_all(const struct collect_req *req, sock_sink_fn sink, void
 		const char *op = NULL;
 		int r;
 
-		if (!(req->kinds & KIND_BIT(k)))
+		if (!(req->kinds & KIND_BIT(k)) || !kind)
 			continue;
 		r = kind->nl_request ? nl_diag_collect(req, k, rec_fd, before == 0, sink, arg, res, &op) : -EOPNOTSUPP;
 		if (r == 0) {

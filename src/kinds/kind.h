@@ -27,7 +27,11 @@ struct column;
 /* Stable numbers: they are stored in record files (--record).  Append only. */
 enum sock_kind_id {
 	KIND_TCP = 0,
-	KIND_MAX
+	KIND_UDP = 1,
+	KIND_UDPLITE = 2,
+	KIND_RAW = 3,
+	KIND_MPTCP = 7,
+	KIND_MAX = 8
 };
 
 #define KIND_BIT(k) (1u << (k))
@@ -67,6 +71,7 @@ struct sock_kind {
 	const struct kind_subtype *subtypes; /* NULL: one Netid for the kind */
 	size_t nsubtypes;
 	bool inet;          /* IP addresses and ports; families AF_INET and AF_INET6 */
+	const char *family_name; /* not inet: "unix", "link", "netlink" (ss's -f words) */
 	bool bytecode;      /* the kernel runs inet_diag bytecode on its dumps */
 	uint32_t states;    /* the states this kind's sockets can be in */
 
@@ -92,11 +97,31 @@ struct sock_kind {
 	 * state (a UNIX socket accepted from a listener); NULL: the state's. */
 	enum state_side (*side)(const struct sock_rec *r, const struct sock_ext *e);
 
+	/* Not inet: the Local/Peer text of a socket ("/run/x.sock", "rtnl:1234",
+	 * "*"), NUL-terminated in buf; returns its length. */
+	size_t (*endpoint)(const struct sock_rec *r, const struct sock_ext *e, bool local, char *buf, size_t len);
+
 	/* Columns only this kind fills (null for other kinds). */
 	const struct column *columns;
 	size_t ncolumns;
 };
 
+/* The words -A accepts (ss's, plus udplite), for completions. */
+#define KINDS_QUERY_WORDS                                                                                        \
+	"all inet tcp udp udplite raw unix unix_stream unix_dgram unix_seqpacket packet packet_raw packet_dgram " \
+	"netlink mptcp"
+
+/* Adds the kinds of an -A list ("tcp,udp", "unix_stream", "all", "inet")
+ * to *kinds; a subtype word (unix_dgram) also sets its bit (1 << type) in
+ * subtypes[kind].  Returns 0 or -EINVAL with a message in err. */
+int kinds_query(const char *list, uint32_t *kinds, uint8_t subtypes[KIND_MAX], char *err, size_t errlen);
+
+/* False if the record's kind was asked for by subtype (-A unix_dgram) and
+ * the record is of another subtype. */
+bool sock_subtype_wanted(const struct sock_rec *r, const uint8_t subtypes[KIND_MAX]);
+
+/* The ids of the table (KIND_BIT each); loops over kinds skip the others. */
+uint32_t kinds_present(void);
 /* The kind with this id, or NULL. */
 const struct sock_kind *kind_get(unsigned id);
 /* By -A / filter word: "tcp", "udp", "unix_stream", ... (case-insensitive);

@@ -75,7 +75,9 @@ static void get_role(struct col_ctx *cc, const struct sock_rec *r, const struct 
 
 static void get_family(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
 {
-	set_name(v, r->family == AF_INET6 ? "inet6" : "inet");
+	const struct sock_kind *k = sock_kind(r);
+
+	set_name(v, k->inet ? (r->family == AF_INET6 ? "inet6" : "inet") : k->family_name);
 }
 
 static void get_meaning(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
@@ -145,14 +147,39 @@ static void get_endpoint(struct col_ctx *cc, const struct sock_rec *r, bool loca
 	v->plain = numeric;
 }
 
+/* The endpoint text of a kind without IP addresses, from its module. */
+static bool kind_endpoint(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, bool local,
+			  struct col_val *v)
+{
+	const struct sock_kind *k = sock_kind(r);
+
+	if (k->inet)
+		return false;
+	if (!k->endpoint) {
+		v->kind = CV_NULL;
+		return true;
+	}
+	v->kind = CV_STR;
+	v->str.s = cc->scratch;
+	v->str.n = k->endpoint(r, e, local, cc->scratch, sizeof(cc->scratch));
+	return true;
+}
+
 static void get_local(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
 {
-	get_endpoint(cc, r, true, v);
+	if (!kind_endpoint(cc, r, e, true, v))
+		get_endpoint(cc, r, true, v);
 }
 
 static void get_peer(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
 {
-	get_endpoint(cc, r, false, v);
+	if (!kind_endpoint(cc, r, e, false, v))
+		get_endpoint(cc, r, false, v);
+}
+
+static void get_netid(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
+{
+	set_name(v, sock_netid(r));
 }
 
 static void get_addr(struct col_ctx *cc, const struct sock_rec *r, const uint8_t *addr, struct col_val *v)
@@ -167,24 +194,36 @@ static void get_addr(struct col_ctx *cc, const struct sock_rec *r, const uint8_t
 
 static void get_local_addr(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
 {
-	get_addr(cc, r, r->laddr, v);
+	if (sock_kind(r)->inet)
+		get_addr(cc, r, r->laddr, v);
+	else
+		v->kind = CV_NULL;
 }
 
 static void get_remote_addr(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e,
 			    struct col_val *v)
 {
-	get_addr(cc, r, r->raddr, v);
+	if (sock_kind(r)->inet)
+		get_addr(cc, r, r->raddr, v);
+	else
+		v->kind = CV_NULL;
 }
 
 static void get_local_port(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
 {
-	set_uint(v, r->lport);
+	if (sock_kind(r)->inet)
+		set_uint(v, r->lport);
+	else
+		v->kind = CV_NULL;
 }
 
 static void get_remote_port(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e,
 			    struct col_val *v)
 {
-	set_uint(v, r->rport);
+	if (sock_kind(r)->inet)
+		set_uint(v, r->rport);
+	else
+		v->kind = CV_NULL;
 }
 
 static void get_recv_q(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
@@ -445,14 +484,17 @@ static void get_rx_rate(struct col_ctx *cc, const struct sock_rec *r, const stru
 #define R COLF_RIGHT
 
 static const struct column columns[] = {
-	{"state", "State", CT_STR, CG_NONE, 0, 0, "TCP state (LISTEN, SYN-SENT, ..., CLOSED)", get_state},
+	{"netid", "Netid", CT_STR, CG_NONE, 0, 0,
+	 "socket kind as ss names it: tcp, udp, udpl, raw, u_str, u_dgr, u_seq, p_raw, p_dgr, nl, mptcp", get_netid},
+	{"state", "State", CT_STR, CG_NONE, 0, 0,
+	 "state in the kind's words: TCP's 11 (LISTEN, SYN-SENT, ..., CLOSED), UNCONN, ESTAB", get_state},
 	{"side", "Side", CT_STR, CG_NONE, 0, 0, "who usually holds this state: client, server or both", get_side},
 	{"role", "Role", CT_STR, CG_NONE, 0, 0,
 	 "precise holder: active-opener, passive-opener, both, active-closer, passive-closer, "
 	 "simultaneous-closer or none",
 	 get_role},
 	{"meaning", "Meaning", CT_STR, CG_NONE, 0, 0, "one-line meaning of the state", get_meaning},
-	{"family", "Family", CT_STR, CG_NONE, 0, 0, "address family: inet or inet6", get_family},
+	{"family", "Family", CT_STR, CG_NONE, 0, 0, "address family: inet, inet6, unix, link or netlink", get_family},
 	{"local", "Local Address:Port", CT_STR, CG_NONE, COLF_TABLE, NEED_NAMES,
 	 "local endpoint as text (brackets for IPv6, * for wildcards, service names unless -n)", get_local},
 	{"peer", "Peer Address:Port", CT_STR, CG_NONE, COLF_TABLE, NEED_NAMES, "remote endpoint as text", get_peer},
@@ -545,7 +587,7 @@ size_t columns_count(void)
 	size_t n = NCOMMON;
 
 	for (unsigned k = 0; k < KIND_MAX; k++)
-		n += kind_get(k)->ncolumns;
+		n += kind_get(k) ? kind_get(k)->ncolumns : 0;
 	return n;
 }
 
@@ -557,6 +599,8 @@ const struct column *column_at(size_t i)
 	for (unsigned k = 0; k < KIND_MAX; k++) {
 		const struct sock_kind *kd = kind_get(k);
 
+		if (!kd)
+			continue;
 		if (i < kd->ncolumns)
 			return &kd->columns[i];
 		i -= kd->ncolumns;
@@ -729,6 +773,11 @@ size_t columns_default(const struct options *opt, const struct column **out, siz
 	bool table = opt->format == FMT_TABLE;
 	bool json = opt->format == FMT_JSON || opt->format == FMT_JSONL;
 
+	uint32_t kinds = opt->kinds ? opt->kinds : KIND_BIT(KIND_TCP);
+
+	/* ss's Netid column, when more than one kind is shown; always in data */
+	if (!table || (kinds & (kinds - 1)))
+		n = add(out, n, max, "netid");
 	if (table) {
 		static const char *const base[] = {"state", "recv_q", "send_q", "local", "peer", "side"};
 

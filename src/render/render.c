@@ -9,11 +9,25 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+void render_count(struct render *r, const struct sock_rec *rec)
+{
+	if (rec->state < SK_STATE_MAX && rec->kind < KIND_MAX)
+		r->counts[rec->kind][rec->family == AF_INET6][rec->state]++;
+}
+
 static void count(struct render *r, const struct sock_rec *rec)
 {
-	if (rec->state < SK_STATE_MAX)
-		r->counts[rec->family == AF_INET6][rec->state]++;
+	render_count(r, rec);
 	r->rows++;
+}
+
+const char *render_family_name(unsigned kind, int fam)
+{
+	const struct sock_kind *k = kind_get(kind);
+
+	if (!k || k->inet)
+		return fam ? "inet6" : "inet";
+	return k->family_name;
 }
 
 static int ensure_tmp(struct render *r)

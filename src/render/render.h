@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "columns.h"
+#include "kind.h"
 #include "obuf.h"
 #include "options.h"
 #include "sock.h"
@@ -31,11 +32,22 @@ struct render {
 	const char *host;
 	struct timespec now;
 	/* accumulated while rendering */
-	unsigned long counts[2][SK_STATE_MAX]; /* [0] inet, [1] inet6 */
+	uint32_t kinds;  /* KIND_BIT(k) of the kinds asked for (0: TCP) */
+	unsigned long counts[KIND_MAX][2][SK_STATE_MAX]; /* [kind][0: inet or not inet, 1: inet6][state] */
 	unsigned long rows;
 	struct obuf tmp; /* scratch text, memory mode */
 	void *priv;      /* the format's own state */
 };
+
+/* Counts rec in r->counts (the summary, the legend, prom's totals). */
+void render_count(struct render *r, const struct sock_rec *rec);
+/* The kinds r shows, in table order (KIND_BIT each). */
+static inline uint32_t render_kinds(const struct render *r)
+{
+	return (r->kinds ? r->kinds : KIND_BIT(KIND_TCP)) & kinds_present();
+}
+/* A family label for counts[k][fam]: "inet"/"inet6", or the kind's own. */
+const char *render_family_name(unsigned kind, int fam);
 
 /* Streaming interface: begin, row..., end.  Return 0 or -errno (the obuf's
  * sticky error surfaces at end). */
@@ -67,4 +79,6 @@ int render_prom_end(struct render *r);
 void render_prom_free(struct render *r);
 void render_free(struct render *r);
 /* Writes ts as a JSON RFC 3339 UTC string literal, with milliseconds if asked. */
+/* The "kinds" members of a summary: per kind shown, its total and states. */
+void render_json_kinds(const struct render *r, struct obuf *o);
 void render_json_time(struct obuf *o, const struct timespec *ts, bool millis);

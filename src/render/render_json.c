@@ -13,7 +13,37 @@
 #include "render.h"
 #include "strutil.h"
 
-#define JSON_SCHEMA 1
+/* 2: every record has "netid"; the summary has "kinds" (schema 1 was TCP only) */
+#define JSON_SCHEMA 2
+
+void render_json_kinds(const struct render *r, struct obuf *o)
+{
+	uint32_t kinds = render_kinds(r);
+	bool first = true;
+
+	for (unsigned k = 0; k < KIND_MAX; k++) {
+		const struct sock_kind *kd = kind_get(k);
+		unsigned long total = 0;
+		bool fs = true;
+
+		if (!(kinds & KIND_BIT(k)))
+			continue;
+		for (int st = 1; st < SK_STATE_MAX; st++)
+			total += r->counts[k][0][st] + r->counts[k][1][st];
+		obuf_printf(o, "%s\"%s\":{\"total\":%lu,\"states\":{", first ? "" : ",", kd->name, total);
+		for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
+			int st = state_display_order[i];
+
+			if (!kd->vocab[st].name)
+				continue;
+			obuf_printf(o, "%s\"%s\":%lu", fs ? "" : ",", kd->vocab[st].name,
+				    r->counts[k][0][st] + r->counts[k][1][st]);
+			fs = false;
+		}
+		obuf_puts(o, "}}");
+		first = false;
+	}
+}
 
 static void json_float(struct obuf *o, double f)
 {
@@ -162,10 +192,12 @@ int render_json_end(struct render *r)
 
 		if (i)
 			obuf_putc(o, ',');
-		obuf_printf(o, "\"%s\":%lu", state_name(st), r->counts[0][st] + r->counts[1][st]);
-		fam[0] += r->counts[0][st];
-		fam[1] += r->counts[1][st];
+		obuf_printf(o, "\"%s\":%lu", state_name(st), r->counts[KIND_TCP][0][st] + r->counts[KIND_TCP][1][st]);
+		fam[0] += r->counts[KIND_TCP][0][st];
+		fam[1] += r->counts[KIND_TCP][1][st];
 	}
-	obuf_printf(o, "},\"families\":{\"inet\":%lu,\"inet6\":%lu}}}\n", fam[0], fam[1]);
+	obuf_printf(o, "},\"families\":{\"inet\":%lu,\"inet6\":%lu},\"kinds\":{", fam[0], fam[1]);
+	render_json_kinds(r, o);
+	obuf_puts(o, "}}}\n");
 	return 0;
 }

@@ -165,14 +165,22 @@ int render_prom_end(struct render *r)
 
 	if (!ps)
 		return -ENOMEM;
-	prom_head(o, "sockscope_sockets", "TCP sockets by state and address family.");
-	for (int fam = 0; fam < 2; fam++)
-		for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
-			int st = state_display_order[i];
+	prom_head(o, "sockscope_sockets", "Sockets by kind (ss's netid), address family and state.");
+	for (unsigned k = 0; k < KIND_MAX; k++) {
+		const struct sock_kind *kd = kind_get(k);
 
-			obuf_printf(o, "sockscope_sockets{state=\"%s\",family=\"%s\"} %lu\n", state_name(st),
-				    fam ? "inet6" : "inet", r->counts[fam][st]);
-		}
+		if (!(render_kinds(r) & KIND_BIT(k)))
+			continue;
+		for (int fam = 0; fam < (kd->inet ? 2 : 1); fam++)
+			for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
+				int st = state_display_order[i];
+
+				if (!kd->vocab[st].name)
+					continue;
+				obuf_printf(o, "sockscope_sockets{netid=\"%s\",family=\"%s\",state=\"%s\"} %lu\n", kd->name,
+					    render_family_name(k, fam), kd->vocab[st].name, r->counts[k][fam][st]);
+			}
+	}
 	/* both listener metrics share one buffer; print each as one group */
 	for (int pass = 0; pass < 2; pass++) {
 		const char *want = pass ? "sockscope_listen_backlog{" : "sockscope_listen_queue_length{";

@@ -316,17 +316,26 @@ int render_table_block(struct render *r, const struct sock_set *set, const uint3
 			break;
 	}
 	if (last && r->legend) {
-		unsigned long counts[SK_STATE_MAX] = {0};
-		bool any = false;
+		uint32_t kinds = render_kinds(r);
+		bool several = (kinds & (kinds - 1)) != 0, first = true;
 
-		for (int st = 1; st < SK_STATE_MAX; st++) {
-			counts[st] = r->counts[0][st] + r->counts[1][st];
-			any |= counts[st] > 0;
-		}
-		if (any) {
+		for (unsigned k = 0; k < KIND_MAX; k++) {
+			unsigned long counts[SK_STATE_MAX] = {0};
+			bool any = false;
+
+			if (!(kinds & KIND_BIT(k)))
+				continue;
+			for (int st = 1; st < SK_STATE_MAX; st++) {
+				counts[st] = r->counts[k][0][st] + r->counts[k][1][st];
+				any |= counts[st] > 0;
+			}
+			if (!any)
+				continue;
 			obuf_putc(o, '\n');
-			explain_legend(o, counts, r->color);
+			explain_legend(o, kind_get(k), several ? kind_get(k)->title : NULL, counts, r->color);
+			first = false;
 		}
+		(void)first;
 	}
 	return o->err;
 }

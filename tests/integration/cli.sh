@@ -61,7 +61,7 @@ check "missing proc root one line" [ "$(wc -l <"$tmp/err")" = 1 ]
 # live listing in every format, parsed by real parsers
 "$S" -n --format=json >"$tmp/l.json"
 check "live json exit 0" [ $? = 0 ]
-check "live json valid" jq -e '.sockscope.schema == 1 and (.summary.states | length) == 11' "$tmp/l.json"
+check "live json valid" jq -e '.sockscope.schema == 2 and (.summary.states | length) == 11 and (.sockets | all(.netid == "tcp"))' "$tmp/l.json"
 check "live jsonl valid" sh -c "'$S' -n --format=jsonl | jq -e -s 'all(has(\"state\"))' >/dev/null"
 check "csv header exact" sh -c "[ \"\$('$S' --format=csv --columns=state,local_port | head -1 | tr -d '\r')\" = state,local_port ]"
 if command -v python3 >/dev/null; then

@@ -459,7 +459,7 @@ static void t_list(void **state)
 {
 	static char lines[128][256];
 	size_t n = list_lines(lines, 128);
-	static const char *const must[] = {"tcp",    "ipv4",     "ipv6",      "listening",  "all",      "numeric",
+	static const char *const must[] = {"tcp", "udp", "raw", "unix", "packet", "mptcp", "query", "family", "ipv4",     "ipv6",      "listening",  "all",      "numeric",
 					   "resolve", "no-header", "no-legend", "processes", "extended", "options",
 					   "info",   "memory",   "summary",   "net",        "backend",  "proc-root",
 					   "record", "replay",   "format",    "json",       "columns",  "list-columns",
@@ -495,7 +495,7 @@ static void t_list(void **state)
 	for (size_t i = 0; i < n; i++) {
 		if (!strncmp(lines[i], "format\t", 7))
 			assert_string_equal(lines[i], "format\tf\tFORMAT\ttable json jsonl csv prom\tlist,top,check\t"
-						      "output format: table, json, jsonl, csv or prom");
+						      "table, json, jsonl, csv or prom (or an ss family)");
 		if (!strncmp(lines[i], "color\t", 6))
 			assert_true(!strncmp(lines[i], "color\t-\t[WHEN]\tauto always never\tlist,top,explain,check\t",
 					     strlen("color\t-\t[WHEN]\tauto always never\tlist,top,explain,check\t")));

@@ -128,7 +128,7 @@ static void t_json(void **state)
 	assert_int_equal(obuf_init(&o, -1, 0), 0);
 	s = render_fmt(FMT_JSON, &o, &set, NULL, false);
 	assert_non_null(strstr(s, "{\"sockscope\":{\"version\":"));
-	assert_non_null(strstr(s, "\"schema\":1"));
+	assert_non_null(strstr(s, "\"schema\":2"));
 	assert_non_null(strstr(s, "\"host\":\"h\\\"ost\""));
 	assert_non_null(strstr(s, "\"state\":\"LISTEN\",\"side\":\"server\",\"role\":\"passive-opener\",\"family\":\"inet\","
 				  "\"local_addr\":\"0.0.0.0\",\"local_port\":80"));
@@ -171,8 +171,8 @@ static void t_csv_prom(void **state)
 
 	s = render_fmt(FMT_PROM, &o, &set, NULL, false);
 	assert_non_null(strstr(s, "# TYPE sockscope_sockets gauge\n"));
-	assert_non_null(strstr(s, "sockscope_sockets{state=\"CLOSE-WAIT\",family=\"inet6\"} 1\n"));
-	assert_non_null(strstr(s, "sockscope_sockets{state=\"CLOSING\",family=\"inet\"} 0\n"));
+	assert_non_null(strstr(s, "sockscope_sockets{netid=\"tcp\",family=\"inet6\",state=\"CLOSE-WAIT\"} 1\n"));
+	assert_non_null(strstr(s, "sockscope_sockets{netid=\"tcp\",family=\"inet\",state=\"CLOSING\"} 0\n"));
 	assert_non_null(strstr(s, "sockscope_listen_queue_length{family=\"inet\",local_addr=\"0.0.0.0\",local_port=\"80\"} 3"));
 	assert_non_null(strstr(s, "sockscope_listen_backlog{family=\"inet\",local_addr=\"0.0.0.0\",local_port=\"80\"} 128"));
 	{

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "explain.h"
+#include "kind.h"
 #include "obuf.h"
 #include "states.h"
 
@@ -409,7 +410,7 @@ static char *legend_text(const unsigned long counts[], bool color)
 	char *s;
 
 	assert_int_equal(obuf_init(&o, -1, 0), 0);
-	explain_legend(&o, counts, color);
+	explain_legend(&o, kind_get(KIND_TCP), NULL, counts, color);
 	assert_int_equal(o.err, 0);
 	s = strdup(obuf_cstr(&o));
 	assert_non_null(s);
