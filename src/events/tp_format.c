@@ -301,6 +301,10 @@ int tp_decode_sock(const struct tp_format *f, const void *raw, size_t len, struc
 
 	if (tp_format_check_sock(f) < 0)
 		return -EPROTO;
+	/* The kernel sends whole records: a shorter one is damaged, even if
+	 * the fields this family needs happen to fit. */
+	if (len < f->min_payload)
+		return -EBADMSG;
 	memset(&ev, 0, sizeof(ev));
 	if ((r = get_int(f, l->common_type, raw, len, &v)) < 0)
 		return r;

@@ -56,8 +56,8 @@ int tp_format_check_sock(const struct tp_format *f);
 const struct tp_field *tp_format_field(const struct tp_format *f, const char *name);
 
 /* Decodes one raw payload.  Sets time_ns, tid and cpu to 0 (the caller knows
- * them), pid from common_pid.  Returns 0, -EBADMSG (payload shorter than a
- * field, unknown family, state out of 1..13) or -ENOMSG (common_type is not
+ * them), pid from common_pid.  Returns 0, -EPROTO (format unusable), -EBADMSG
+ * (payload shorter than min_payload, unknown family, state out of 1..13) or -ENOMSG (common_type is not
  * the format's id).  *ret is written only on success. */
 int tp_decode_sock(const struct tp_format *f, const void *raw, size_t len, struct sock_event *ret);
 
