@@ -66,7 +66,12 @@ struct sock_lifetime {
 	enum lt_end end;
 	uint32_t pid;                  /* first pid seen in process context, 0 if none */
 	char comm[16];
-	/* from the destroy source, when has_tcp_info */
+	/* From the destroy source's final tcp_info, when has_tcp_info.  As the
+	 * kernel counts them (observed on 6.18): bytes_acked and bytes_received
+	 * are sequence-space deltas, so bytes_acked includes our FIN (and our
+	 * SYN when we opened actively) and bytes_received the peer's FIN; the
+	 * data bytes are bytes_sent - bytes_retrans out and bytes_received - 1
+	 * in once the peer's FIN arrived. */
 	bool has_tcp_info;
 	uint64_t cookie;
 	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;

@@ -47,9 +47,13 @@ for c in load["conns"]:
     for side, l, acked, rcvd in (("client", cl, c["sent"], c["received"]), ("server", sv, c["received"], c["sent"])):
         if l is None:
             continue
+        # tcp_info counts sequence space: bytes_acked includes the FIN (and the
+        # SYN of the active opener), bytes_received the peer's FIN.  Data
+        # bytes: bytes_sent - bytes_retrans out, bytes_received - 1 in.
         if l["bytes_acked"] is None:
             no_info += 1
-        elif l["bytes_acked"] != acked or l["bytes_received"] != rcvd:
+        elif l["bytes_sent"] - l["bytes_retrans"] != acked or l["bytes_received"] - 1 != rcvd or \
+                l["bytes_acked"] != acked + (2 if side == "client" else 1):
             bad_bytes += 1
             if bad_bytes <= 3:
                 print("  bytes", side, c, l)

@@ -3,7 +3,7 @@
 # load: the workload of events.sh, run inside a private namespace.  N short
 # loopback connections to port BASE (the client closes first; both peers count
 # the bytes they send and receive), R refused ones (BASE+1, closed), T timed-out
-# ones (10.77.0.2:BASE+2, a dummy device that swallows the SYNs; 0.3 s connect
+# ones (10.77.0.2:BASE+2, routed to lo but not local, so the SYNs vanish; 0.3 s connect
 # timeout) and S simultaneous closes (BASE+3: both FINs cross).  Writes a JSON
 # summary with each normal connection's client port and byte counts.
 import json, socket, sys, threading, time, errno
