@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tp_source: tracefs discovery, perf_event_open per CPU, ring-buffer reading
+ * and the cross-CPU time merge of the inet_sock_set_state tracepoint source.
+ * Ring protocol: read data_head with acquire semantics, consume records from
+ * data_tail, publish data_tail with release semantics; a record that runs past
+ * the end of the ring is copied out in two parts.
+ */
+#include "tp_source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tp_format.h"
+
+#define TRACEFS_MAGIC_NUM 0x74726163
+#define TP_EVENT_DIR "events/sock/inet_sock_set_state"
+#define TP_MAX_CPUS 4096
+#define TP_MAX_PENDING (1u << 18) /* held-back events; beyond: counted as lost */
+
+struct tp_ring {
+	int fd;
+	unsigned cpu;
+	void *base;
+	size_t map_len;
+};
+
+struct tp_pending {
+	struct sock_event ev;
+	uint64_t seq;
+};
+
+struct tp_source {
+	struct tp_format fmt;
+	char tracefs[256];
+	bool mounted;
+	struct tp_ring *rings;
+	struct pollfd *pfds;
+	unsigned nrings;
+	size_t page_size, data_size;
+	uint64_t reorder_ns;
+	uint64_t lost, batch_lost, bad, seen, seq;
+	struct tp_pending *pend;
+	size_t npend, cap_pend;
+	uint8_t *tmp; /* 64 KiB: a wrapped record */
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int read_small(const char *path, char *buf, size_t cap, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (n < cap) {
+		ssize_t r = read(fd, buf + n, cap - n);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			close(fd);
+			return (int)r;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n == cap)
+		return -E2BIG;
+	*len = n;
+	return 0;
+}
+
+static int paranoid_level(void)
+{
+	char b[32];
+	size_t n;
+
+	if (read_small("/proc/sys/kernel/perf_event_paranoid", b, sizeof(b) - 1, &n) < 0)
+		return 99;
+	b[n] = '\0';
+	return atoi(b);
+}
+
+static bool is_tracefs(const char *dir, int *err)
+{
+	struct statfs sf;
+	char p[300];
+
+	snprintf(p, sizeof(p), "%s/events", dir);
+	if (statfs(p, &sf) < 0) {
+		*err = errno;
+		return false;
+	}
+	return (unsigned long)sf.f_type == TRACEFS_MAGIC_NUM;
+}
+
+static int find_tracefs(struct tp_source *s, const struct tp_opts *o, char *err, size_t errlen)
+{
+	static const char *const cand[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
+	int e = ENOENT;
+
+	if (o->tracefs) {
+		snprintf(s->tracefs, sizeof(s->tracefs), "%s", o->tracefs);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++) {
+		int ce = 0;
+
+		if (is_tracefs(cand[i], &ce)) {
+			snprintf(s->tracefs, sizeof(s->tracefs), "%s", cand[i]);
+			return 0;
+		}
+		if (ce == EACCES || ce == EPERM)
+			e = ce;
+	}
+	if (e == ENOENT && o->allow_mount) {
+		if (mount("nodev", cand[0], "tracefs", 0, NULL) == 0) {
+			snprintf(s->tracefs, sizeof(s->tracefs), "%s", cand[0]);
+			s->mounted = true;
+			return 0;
+		}
+		e = errno;
+		seterr(err, errlen, "tracepoint source: tracefs is not mounted and mounting it on %s failed: %s",
+		       cand[0], strerror(e));
+		return -e;
+	}
+	if (e == ENOENT)
+		seterr(err, errlen,
+		       "tracepoint source: tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)");
+	else
+		seterr(err, errlen, "tracepoint source: tracefs: %s (readable by root only)", strerror(e));
+	return -e;
+}
+
+static int load_format(struct tp_source *s, char *err, size_t errlen)
+{
+	char path[400], idb[32];
+	char *text;
+	size_t n;
+	long id;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/" TP_EVENT_DIR "/id", s->tracefs);
+	r = read_small(path, idb, sizeof(idb) - 1, &n);
+	if (r < 0) {
+		if (r == -ENOENT)
+			seterr(err, errlen, "tracepoint source: no tracepoint sock:inet_sock_set_state (%s)", path);
+		else
+			seterr(err, errlen, "tracepoint source: %s: %s%s", path, strerror(-r),
+			       r == -EACCES || r == -EPERM ? " (tracefs is readable by root only)" : "");
+		return r;
+	}
+	idb[n] = '\0';
+	id = strtol(idb, NULL, 10);
+	if (id <= 0) {
+		seterr(err, errlen, "tracepoint source: %s: not a number", path);
+		return -EPROTO;
+	}
+	text = malloc(TP_FORMAT_MAX_TEXT + 1);
+	if (!text)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/" TP_EVENT_DIR "/format", s->tracefs);
+	r = read_small(path, text, TP_FORMAT_MAX_TEXT + 1, &n);
+	if (r == 0)
+		r = tp_format_parse(text, n, &s->fmt);
+	free(text);
+	if (r == 0 && (r = tp_format_check_sock(&s->fmt)) < 0)
+		seterr(err, errlen, "tracepoint source: %s: a layout this decoder cannot use", path);
+	else if (r < 0)
+		seterr(err, errlen, "tracepoint source: %s: %s", path, strerror(-r));
+	if (r < 0)
+		return r;
+	if (!s->fmt.has_id)
+		s->fmt.id = (uint32_t)id;
+	if (s->fmt.id != (uint32_t)id) {
+		seterr(err, errlen, "tracepoint source: id %ld and format ID %u differ", id, s->fmt.id);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Parses /sys/devices/system/cpu/online ("0-3,5"). */
+static int online_cpus(unsigned *cpus, unsigned max, unsigned *n)
+{
+	char b[1024], *p;
+	size_t len;
+	int r = read_small("/sys/devices/system/cpu/online", b, sizeof(b) - 1, &len);
+
+	*n = 0;
+	if (r < 0)
+		return r;
+	b[len] = '\0';
+	for (p = b; *p && *p != '\n';) {
+		char *e;
+		unsigned long a = strtoul(p, &e, 10), z = a;
+
+		if (e == p)
+			return -EBADMSG;
+		if (*e == '-') {
+			p = e + 1;
+			z = strtoul(p, &e, 10);
+			if (e == p || z < a)
+				return -EBADMSG;
+		}
+		for (unsigned long c = a; c <= z; c++) {
+			if (*n >= max || c >= TP_MAX_CPUS)
+				return -E2BIG;
+			cpus[(*n)++] = (unsigned)c;
+		}
+		p = e;
+		if (*p == ',')
+			p++;
+	}
+	return *n ? 0 : -ENOENT;
+}
+
+static int open_rings(struct tp_source *s, const struct tp_opts *o, char *err, size_t errlen)
+{
+	unsigned *cpus = calloc(TP_MAX_CPUS, sizeof(*cpus)), n;
+	uint32_t pages = o->ring_pages ? o->ring_pages : 256;
+	int r;
+
+	if (!cpus)
+		return -ENOMEM;
+	if (pages & (pages - 1) || pages > (1u << 16)) {
+		free(cpus);
+		seterr(err, errlen, "tracepoint source: ring_pages must be a power of 2");
+		return -EINVAL;
+	}
+	r = online_cpus(cpus, TP_MAX_CPUS, &n);
+	if (r < 0) {
+		free(cpus);
+		seterr(err, errlen, "tracepoint source: cannot list online CPUs: %s", strerror(-r));
+		return r;
+	}
+	s->page_size = (size_t)sysconf(_SC_PAGESIZE);
+	s->data_size = s->page_size * pages;
+	s->rings = calloc(n, sizeof(*s->rings));
+	s->pfds = calloc(n, sizeof(*s->pfds));
+	if (!s->rings || !s->pfds) {
+		free(cpus);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct perf_event_attr a;
+		struct tp_ring *rg = &s->rings[i];
+		int fd;
+
+		memset(&a, 0, sizeof(a));
+		a.type = PERF_TYPE_TRACEPOINT;
+		a.size = sizeof(a);
+		a.config = s->fmt.id;
+		a.sample_period = 1;
+		a.sample_type = PERF_SAMPLE_RAW | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU;
+		a.disabled = 1;
+		a.watermark = 1;
+		a.wakeup_watermark = o->wakeup_bytes ? o->wakeup_bytes : (uint32_t)(s->data_size / 4);
+		a.use_clockid = 1;
+		a.clockid = CLOCK_MONOTONIC;
+		fd = (int)syscall(SYS_perf_event_open, &a, -1, (int)cpus[i], -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			if (r == -EACCES || r == -EPERM)
+				seterr(err, errlen,
+				       "tracepoint source: perf_event_open: %s (kernel.perf_event_paranoid = %d; "
+				       "CPU-wide tracepoints need CAP_PERFMON or CAP_SYS_ADMIN)",
+				       strerror(-r), paranoid_level());
+			else
+				seterr(err, errlen, "tracepoint source: perf_event_open on CPU %u: %s", cpus[i],
+				       strerror(-r));
+			free(cpus);
+			return r;
+		}
+		rg->fd = fd;
+		rg->cpu = cpus[i];
+		s->nrings++;
+		rg->map_len = s->page_size + s->data_size;
+		rg->base = mmap(NULL, rg->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (rg->base == MAP_FAILED) {
+			r = -errno;
+			rg->base = NULL;
+			seterr(err, errlen, "tracepoint source: mmap of the ring of CPU %u: %s%s", cpus[i],
+			       strerror(-r), r == -EPERM ? " (perf_event_mlock_kb too small?)" : "");
+			free(cpus);
+			return r;
+		}
+		s->pfds[i].fd = fd;
+		s->pfds[i].events = POLLIN;
+	}
+	free(cpus);
+	for (unsigned i = 0; i < s->nrings; i++)
+		if (ioctl(s->rings[i].fd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
+			r = -errno;
+			seterr(err, errlen, "tracepoint source: enabling the event: %s", strerror(-r));
+			return r;
+		}
+	return 0;
+}
+
+int tp_open(struct tp_source **ret, const struct tp_opts *o, char *err, size_t errlen)
+{
+	struct tp_opts def;
+	struct tp_source *s;
+	int r;
+
+	memset(&def, 0, sizeof(def));
+	if (!o)
+		o = &def;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->reorder_ns = o->reorder_ns ? o->reorder_ns : 20000000ULL;
+	s->tmp = malloc(65536);
+	if (!s->tmp) {
+		tp_close(s);
+		return -ENOMEM;
+	}
+	if ((r = find_tracefs(s, o, err, errlen)) < 0 || (r = load_format(s, err, errlen)) < 0 ||
+	    (r = open_rings(s, o, err, errlen)) < 0) {
+		if (r == -ENOMEM)
+			seterr(err, errlen, "tracepoint source: out of memory");
+		tp_close(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+void tp_close(struct tp_source *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; i < s->nrings; i++) {
+		if (s->rings[i].base)
+			munmap(s->rings[i].base, s->rings[i].map_len);
+		close(s->rings[i].fd);
+	}
+	free(s->rings);
+	free(s->pfds);
+	free(s->pend);
+	free(s->tmp);
+	free(s);
+}
+
+static int pend_add(struct tp_source *s, const struct sock_event *ev)
+{
+	if (s->npend == s->cap_pend) {
+		size_t nc = s->cap_pend ? s->cap_pend * 2 : 1024;
+		struct tp_pending *np;
+
+		if (nc > TP_MAX_PENDING)
+			return -ENOSPC;
+		np = realloc(s->pend, nc * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		s->pend = np;
+		s->cap_pend = nc;
+	}
+	s->pend[s->npend].ev = *ev;
+	s->pend[s->npend].seq = s->seq++;
+	s->npend++;
+	return 0;
+}
+
+/* Parses one PERF_RECORD_SAMPLE body (after the header). */
+static void on_sample(struct tp_source *s, const uint8_t *p, size_t len)
+{
+	struct {
+		uint32_t pid, tid;
+		uint64_t time;
+		uint32_t cpu, res;
+		uint32_t raw_size;
+	} __attribute__((packed)) h;
+	struct sock_event ev;
+
+	if (len < sizeof(h)) {
+		s->bad++;
+		return;
+	}
+	memcpy(&h, p, sizeof(h));
+	if (h.raw_size > len - sizeof(h) || tp_decode_sock(&s->fmt, p + sizeof(h), h.raw_size, &ev) < 0) {
+		s->bad++;
+		return;
+	}
+	ev.time_ns = h.time;
+	ev.pid = h.pid;
+	ev.tid = h.tid;
+	ev.cpu = h.cpu;
+	s->seen++;
+	if (pend_add(s, &ev) < 0) { /* -ENOSPC, -ENOMEM: lost, and counted */
+		s->lost++;
+		s->batch_lost++;
+	}
+}
+
+static void drain_ring(struct tp_source *s, struct tp_ring *rg)
+{
+	struct perf_event_mmap_page *mp = rg->base;
+	const uint8_t *data = (const uint8_t *)rg->base + s->page_size;
+	uint64_t head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE);
+	uint64_t tail = mp->data_tail;
+	size_t mask = s->data_size - 1;
+
+	while (tail < head) {
+		struct perf_event_header hdr;
+		size_t off = (size_t)(tail & mask), first;
+		const uint8_t *rec;
+
+		if (head - tail < sizeof(hdr))
+			break;
+		first = s->data_size - off;
+		if (first >= sizeof(hdr)) {
+			memcpy(&hdr, data + off, sizeof(hdr));
+		} else {
+			memcpy(&hdr, data + off, first);
+			memcpy((uint8_t *)&hdr + first, data, sizeof(hdr) - first);
+		}
+		if (hdr.size < sizeof(hdr) || hdr.size > head - tail) {
+			s->bad++;
+			tail = head; /* corrupt ring: resynchronise */
+			break;
+		}
+		if (first >= hdr.size) {
+			rec = data + off;
+		} else { /* wraps around the ring end */
+			memcpy(s->tmp, data + off, first);
+			memcpy(s->tmp + first, data, hdr.size - first);
+			rec = s->tmp;
+		}
+		if (hdr.type == PERF_RECORD_SAMPLE) {
+			on_sample(s, rec + sizeof(hdr), hdr.size - sizeof(hdr));
+		} else if (hdr.type == PERF_RECORD_LOST && hdr.size >= sizeof(hdr) + 16) {
+			uint64_t lost;
+
+			memcpy(&lost, rec + sizeof(hdr) + 8, sizeof(lost));
+			s->lost += lost;
+			s->batch_lost += lost;
+		}
+		tail += hdr.size;
+	}
+	__atomic_store_n(&mp->data_tail, tail, __ATOMIC_RELEASE);
+}
+
+static int cmp_pending(const void *a, const void *b)
+{
+	const struct tp_pending *x = a, *y = b;
+
+	if (x->ev.time_ns != y->ev.time_ns)
+		return x->ev.time_ns < y->ev.time_ns ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Delivers pending events with time <= cutoff, in order. */
+static int deliver(struct tp_source *s, uint64_t cutoff, event_sink_fn sink, void *arg)
+{
+	size_t i;
+	int r = 0, n = 0;
+
+	qsort(s->pend, s->npend, sizeof(*s->pend), cmp_pending);
+	for (i = 0; i < s->npend && s->pend[i].ev.time_ns <= cutoff; i++) {
+		n++;
+		if (sink && (r = sink(arg, &s->pend[i].ev)) < 0) {
+			i++;
+			break;
+		}
+	}
+	memmove(s->pend, s->pend + i, (s->npend - i) * sizeof(*s->pend));
+	s->npend -= i;
+	return r < 0 ? r : n;
+}
+
+int tp_poll(struct tp_source *s, int timeout_ms, event_sink_fn sink, void *arg)
+{
+	uint64_t now, cutoff;
+	int r;
+
+	s->batch_lost = 0;
+	if (s->npend && (timeout_ms < 0 || (uint64_t)timeout_ms * 1000000ULL > s->reorder_ns))
+		timeout_ms = (int)(s->reorder_ns / 1000000ULL) + 1;
+	r = poll(s->pfds, s->nrings, timeout_ms);
+	if (r < 0 && errno != EINTR)
+		return -errno;
+	now = mono_ns();
+	for (unsigned i = 0; i < s->nrings; i++)
+		drain_ring(s, &s->rings[i]);
+	cutoff = now > s->reorder_ns ? now - s->reorder_ns : 0;
+	if (s->npend > TP_MAX_PENDING / 2) /* filling up: deliver everything */
+		cutoff = UINT64_MAX;
+	return deliver(s, cutoff, sink, arg);
+}
+
+int tp_flush(struct tp_source *s, event_sink_fn sink, void *arg)
+{
+	for (unsigned i = 0; i < s->nrings; i++)
+		drain_ring(s, &s->rings[i]);
+	return deliver(s, UINT64_MAX, sink, arg);
+}
+
+uint64_t tp_lost(const struct tp_source *s)
+{
+	return s->lost;
+}
+
+uint64_t tp_batch_lost(const struct tp_source *s)
+{
+	return s->batch_lost;
+}
+
+uint64_t tp_bad(const struct tp_source *s)
+{
+	return s->bad;
+}
+
+uint64_t tp_seen(const struct tp_source *s)
+{
+	return s->seen;
+}
+
+unsigned tp_ncpu(const struct tp_source *s)
+{
+	return s->nrings;
+}
+
+const char *tp_tracefs(const struct tp_source *s, bool *mounted)
+{
+	if (mounted)
+		*mounted = s->mounted;
+	return s->tracefs;
+}
