@@ -74,8 +74,10 @@ static bool valid_id(const char *s, size_t n, size_t min)
 }
 
 /* 8-4-4-4-12 lowercase hex with '-' or '_' separators; written with dashes. */
-static bool parse_uid(const char *s, size_t n, char out[CG_UID_LEN + 1])
+static bool parse_uid(const char *s, size_t n, char ret[CG_UID_LEN + 1])
 {
+	char out[CG_UID_LEN + 1];
+
 	if (n != CG_UID_LEN)
 		return false;
 	for (size_t i = 0; i < n; i++) {
@@ -92,6 +94,7 @@ static bool parse_uid(const char *s, size_t n, char out[CG_UID_LEN + 1])
 		}
 	}
 	out[n] = '\0';
+	memcpy(ret, out, sizeof(out));
 	return true;
 }
 
