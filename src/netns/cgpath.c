@@ -259,8 +259,10 @@ int cgpath_parse(const char *path, size_t len, struct cg_owner *out)
 		i = j + 1;
 		if (c.n == 0)
 			continue;
-		if (eq(c, ".") || eq(c, ".."))
+		if (eq(c, ".") || eq(c, "..")) {
+			memset(out, 0, sizeof(*out));
 			return -EINVAL;
+		}
 
 		if (match_colon(out, c) || match_scope(out, c)) {
 			in_container = true;
