@@ -347,7 +347,8 @@ static int scan_procs(struct scan *s)
 		s->d->stats.pids++;
 		if (!s->o->skip_pids && (r = scan_pid_ns(s, pid)) < 0)
 			break;
-		if (!s->o->skip_fds && (r = scan_pid_fds(s, pid)) < 0)
+		/* our own fds are the namespaces this walk opened */
+		if (!s->o->skip_fds && pid != getpid() && (r = scan_pid_fds(s, pid)) < 0)
 			break;
 	}
 	closedir(dd);
