@@ -45,7 +45,7 @@ wait_ready() { # FILE
 	done
 	return 1
 }
-declare -A want_tcp want_src want_label
+declare -A want_tcp want_src want_label ino_of_name
 
 # 40 held by a process
 for i in $(seq 0 39); do
@@ -64,6 +64,7 @@ for i in $(seq 0 39); do
 	netns+=("$name")
 	ino=$(stat -L -c %i "/run/netns/$name")
 	want_label[$ino]=$name
+	ino_of_name[$name]=$ino
 	if ((i % 2 == 0)); then
 		ip netns exec "$name" "$NSHOLDER" listen 2 >"$tmp/m$i" &
 		pids+=($!)
@@ -144,12 +145,18 @@ run_paused() { # OUT ARGS... : deletes the namespaces in $del after discovery
 		sleep 0.05
 	done
 	for n in $del; do ip netns del "$n"; done
+	for n in $readd; do ip netns del "$n" && ip netns add "$n"; done
 	echo go >&3
 	exec 3>&-
 	wait "$pid"
 }
+# and one name that leads to a new namespace by then (a reused path)
 del="$tag-m1 $tag-m3 $tag-m5 $tag-m7 $tag-m9"
+readd=$tag-m21
 run_paused "$tmp/batched" --fd-budget=4
+check "batched: $readd changed, not mixed up" grep -qE "^ns .* label=$readd .* via=changed " "$tmp/batched"
+check "batched: changed counted" grep -qE '^summary .* changed=1 ' "$tmp/batched"
+readd=
 for n in $del; do check "batched: $n vanished" grep -qE "^ns .* label=$n .* via=vanished " "$tmp/batched"; done
 check "batched: vanished counted" grep -qE '^summary .* vanished=[5-9]' "$tmp/batched"
 check "batched: the rest reopened" grep -qE '^summary .* batched=[0-9]{3}' "$tmp/batched"
@@ -158,6 +165,25 @@ del="$tag-m11 $tag-m13 $tag-m15 $tag-m17 $tag-m19"
 run_paused "$tmp/held"
 for n in $del; do check "kept open: $n still read" grep -qE "^ns .* label=$n .* via=skip " "$tmp/held"; done
 check "kept open: nothing vanished" grep -qE '^summary .* vanished=0 ' "$tmp/held"
+
+# forget the namespaces deleted above
+for i in 1 3 5 7 9 11 13 15 17 19 21; do unset "want_tcp[${ino_of_name[$tag-m$i]}]"; done
+
+# ---- the open-file limit ------------------------------------------------------
+# a low hard limit: the namespaces beyond the budget are batched, all still read
+(ulimit -n 320 && exec "$NSDUMP") >"$tmp/lim" 2>&1
+check "RLIMIT_NOFILE 320: exit 0" [ $? = 0 ]
+check "RLIMIT_NOFILE 320: some batched" grep -qE '^summary .* batched=[1-9]' "$tmp/lim"
+check "RLIMIT_NOFILE 320: nothing vanished or changed" grep -qE '^summary .* vanished=0 changed=0 ' "$tmp/lim"
+lim_ok=0
+for ino in "${!want_tcp[@]}"; do
+	[ "$(grep -cE "^ns ino=$ino .* tcp=${want_tcp[$ino]}$" "$tmp/lim")" = 1 ] && lim_ok=$((lim_ok + 1))
+done
+echo "RLIMIT_NOFILE 320: $lim_ok/${#want_tcp[@]} still found once with the right count; $(grep '^summary' "$tmp/lim")"
+check "RLIMIT_NOFILE 320: every namespace once, right counts" [ "$lim_ok" = 109 ]
+# a low soft limit only: raised to the hard one, nothing batched
+(ulimit -S -n 200 && exec "$NSDUMP") >"$tmp/soft" 2>&1
+check "soft RLIMIT_NOFILE 200: raised, nothing batched" grep -qE '^summary .* batched=0 ' "$tmp/soft"
 
 # ---- privilege matrix --------------------------------------------------------
 cp "$NSDUMP" "$tmp/nsdump"
