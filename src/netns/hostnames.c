@@ -271,12 +271,13 @@ static int j_find(struct jp *j, const char *const *keys, size_t nkeys, int depth
 
 int hn_json_get(const char *buf, size_t len, const char *const *keys, size_t nkeys, char *out, size_t outsz)
 {
-	struct jp j = { buf, buf + len };
 	char tmp[HN_NAME_MAX * 4];
+	struct jp j;
 	int r;
 
 	if (!buf || !keys || nkeys == 0 || !out || outsz == 0)
 		return -EINVAL;
+	j = (struct jp){ buf, buf + len };
 	r = j_find(&j, keys, nkeys, 0, tmp, sizeof(tmp));
 	if (r < 0)
 		return r;

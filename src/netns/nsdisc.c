@@ -343,7 +343,7 @@ static int scan_procs(struct scan *s)
 
 		if (!is_pid(de->d_name) || strlen(de->d_name) > 9)
 			continue;
-		pid = (pid_t)atoi(de->d_name);
+		pid = (pid_t)strtol(de->d_name, NULL, 10); /* digits only, at most 9 */
 		s->d->stats.pids++;
 		if (!s->o->skip_pids && (r = scan_pid_ns(s, pid)) < 0)
 			break;
