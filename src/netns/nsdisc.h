@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nsdisc: finds every network namespace of the host, once each, keyed by
+ * the (st_dev, st_ino) of its nsfs file: the own one, those of processes
+ * (/proc/PID/ns/net; one pid per namespace is remembered for the
+ * /proc/PID/net fallback), nsfs bind mounts listed in mountinfo (ip netns
+ * /run/netns/NAME, CNI /var/run/netns/ID, Docker /run/docker/netns/ID), and
+ * namespaces held only by an open file descriptor (/proc/PID/fd links to
+ * "net:[INO]").  Each namespace found is kept open (O_RDONLY) from
+ * discovery until nsdisc_free(), so a reused inode cannot mix two up.  When
+ * the open-file limit cannot hold them all (the soft limit is first raised
+ * to the hard one), the rest are remembered by path and reopened and checked
+ * against their dev/ino at dump time (nsdisc_open()), counting those that
+ * vanished or changed.  A process whose ns/net cannot be opened (another
+ * user's, when unprivileged) still gives its namespace through the inode of
+ * /proc/PID/net/tcp, which is per namespace: such entries have no nsfs
+ * handle, only a pid to read /proc/PID/net files from.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum nsdisc_src {
+	NSDISC_SELF = 1 << 0,    /* the calling thread's namespace */
+	NSDISC_PID = 1 << 1,     /* some process's ns/net */
+	NSDISC_MOUNT = 1 << 2,   /* an nsfs bind mount */
+	NSDISC_FD = 1 << 3,      /* an open fd of some process */
+	NSDISC_PROCNET = 1 << 4, /* only through /proc/PID/net of a process whose ns/net is not ours to open */
+};
+
+struct nsdisc_ns {
+	dev_t dev;         /* nsfs identity; 0, 0 for NSDISC_PROCNET-only entries */
+	ino_t ino;
+	ino_t procnet_ino; /* st_ino of /proc/PID/net/tcp (one per namespace), 0 if unknown */
+	int fd;            /* open nsfs fd owned by the set, or -1: batched (nsdisc_open()) or PROCNET-only */
+	unsigned src;      /* NSDISC_* bits, every way it was found */
+	pid_t pid;         /* a process inside it, 0 if none was seen */
+	char *name;        /* the ip netns name (basename under /run/netns, /var/run/netns), or NULL */
+	char *path;        /* how to reopen it (mount point, /proc/PID/ns/net, /proc/PID/fd/N), or NULL */
+	char label[80];    /* name, else "net:[INO]", else "pid:PID" for PROCNET-only */
+	bool reopened;     /* fd was opened by nsdisc_open() and is closed by nsdisc_put() */
+};
+
+struct nsdisc_opts {
+	const char *proc_root; /* NULL: "/proc" */
+	const char *mountinfo; /* NULL: <proc_root>/self/mountinfo */
+	size_t fd_budget;      /* namespaces kept open at most (the own one aside); 0: from RLIMIT_NOFILE */
+	bool no_raise_rlimit;  /* leave the soft RLIMIT_NOFILE alone */
+	bool skip_pids, skip_mounts, skip_fds;
+};
+
+struct nsdisc_stats {
+	unsigned pids;          /* /proc/PID entries walked */
+	unsigned pids_denied;   /* ns/net not ours to open (EACCES, EPERM) */
+	unsigned pids_gone;     /* exited during the walk */
+	unsigned mounts;        /* nsfs net mounts seen */
+	unsigned fds;           /* fds on a net namespace seen */
+	unsigned open_failed;   /* an nsfs file found but not openable */
+	unsigned batched;       /* namespaces left closed for the fd budget */
+	unsigned reopened;      /* nsdisc_open() reopened a batched namespace */
+	unsigned vanished;      /* ... and it was gone */
+	unsigned changed;       /* ... and the path now led to another namespace */
+	unsigned long fd_budget;
+	unsigned long nofile_soft, nofile_hard; /* RLIMIT_NOFILE after raising */
+};
+
+struct nsdisc {
+	struct nsdisc_ns *ns; /* ns[0] is the own namespace */
+	size_t n;
+	struct nsdisc_stats stats;
+	/* private */
+	size_t cap, open_count;
+	void *index, *pn_index;
+	char *proc_root;
+};
+
+/* Discovers.  Returns 0 and a set (caller frees with nsdisc_free(), which
+ * closes every fd), or a negative errno when not even the own namespace
+ * could be opened (-ENOMEM, or the error opening <proc_root>/thread-self/ns/net).
+ * Sources that fail are counted in stats, not fatal. */
+int nsdisc_scan(const struct nsdisc_opts *o, struct nsdisc **ret);
+void nsdisc_free(struct nsdisc *d);
+
+/* An open fd for namespace i, owned by the set (do not close): the one kept
+ * from discovery, or a batched one reopened from its path and checked.
+ * Returns 0, -ENOENT (gone: counted in stats.vanished), -ESTALE (the path now
+ * leads elsewhere: counted in stats.changed), -EBADF (PROCNET-only: no nsfs
+ * handle), or the open error (-EACCES...). */
+int nsdisc_open(struct nsdisc *d, size_t i, int *ret_fd);
+/* Closes an fd that nsdisc_open() reopened, to stay within the budget; a
+ * namespace kept open from discovery stays open. */
+void nsdisc_put(struct nsdisc *d, size_t i);
+
+/* Index of the namespace with that identity, or -1. */
+ssize_t nsdisc_find(const struct nsdisc *d, dev_t dev, ino_t ino);
+/* Short name of a source bit ("self", "pid", "mount", "fd", "procnet"). */
+const char *nsdisc_src_name(unsigned bit);
