@@ -459,8 +459,25 @@ static int run_check(const struct options *opt)
 	return rc;
 }
 
-static int run_list(const struct options *opt, bool *closed)
+/* opt with the kinds the filter's netid words select (they decide the
+ * default columns: Netid when several kinds show). */
+static struct options effective_options(const struct options *opt)
 {
+	struct options eff = *opt;
+	struct filter_error fe;
+	struct filter *f;
+
+	if (filter_parse(opt->argc, opt->argv, &f, &fe) == 0) {
+		eff.kinds = pipeline_kinds(opt, f);
+		eff.kinds_named = true;
+		filter_free(f);
+	}
+	return eff;
+}
+
+static int run_list(const struct options *opt_in, bool *closed)
+{
+	const struct options eff = effective_options(opt_in), *opt = &eff;
 	const struct column *cols[COLUMNS_MAX];
 	struct sort_key keys[SORT_KEYS_MAX];
 	struct filter_error fe;

@@ -679,6 +679,7 @@ int options_parse(int argc, char **argv, struct options *opt, char *err, size_t 
 	opt->argc = ntrail;
 	opt->argv = argv + 1;
 	opt->families = fam ? fam : (COLLECT_INET4 | COLLECT_INET6);
+	opt->kinds_named = opt->kinds != 0;
 	if (!opt->kinds)
 		opt->kinds = KIND_BIT(KIND_TCP); /* the default: TCP in all 11 states */
 

@@ -34,6 +34,7 @@ struct options {
 	enum backend backend;
 	uint8_t families;     /* COLLECT_INET4 | COLLECT_INET6 */
 	uint32_t kinds;       /* KIND_BIT(k) of the kinds to show (-t -u -w -x -0 -M -A -f) */
+	bool kinds_named;     /* a kind option was given (else kinds is the default, TCP) */
 	uint8_t subtypes[KIND_MAX]; /* per kind, 1 << sock type of the subtypes asked for (0: all) */
 	bool listening;       /* -l */
 	bool all;             /* -a */

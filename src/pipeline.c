@@ -20,6 +20,17 @@
 /* Kinds whose -l means LISTEN alone (their CLOSE is a bound, unused socket). */
 #define LISTEN_ONLY_KINDS (KIND_BIT(KIND_TCP) | KIND_BIT(KIND_MPTCP))
 
+uint32_t pipeline_kinds(const struct options *opt, const struct filter *f)
+{
+	uint32_t kinds = opt->kinds ? opt->kinds : KIND_BIT(KIND_TCP);
+
+	/* a filter's netid selects kinds: the ones it names when no kind
+	 * option was given, else only those of the options it can match */
+	if (filter_kinds(f) != KIND_ALL)
+		kinds = (opt->kinds_named ? kinds : kinds_present()) & filter_kinds(f);
+	return kinds;
+}
+
 static void set_request(struct pipeline *p)
 {
 	const struct options *opt = p->opt;
@@ -27,7 +38,7 @@ static void set_request(struct pipeline *p)
 	uint32_t states = filter_states(p->filter);
 
 	memset(req, 0, sizeof(*req));
-	req->kinds = opt->kinds ? opt->kinds : KIND_BIT(KIND_TCP);
+	req->kinds = pipeline_kinds(opt, p->filter);
 	/* -l as ss has it: listeners, and the unconnected sockets of the
 	 * kinds that do not listen (UDP services, UNIX dgram servers, ...) */
 	if (opt->listening)
@@ -140,6 +151,7 @@ static int filter_sink(void *arg, const struct sock_rec *rec, const struct sock_
 		return 0;
 	if (!sock_subtype_wanted(rec, fs->p->opt->subtypes))
 		return 0;
+	fs->env.ext = ext;
 	if (!filter_match(fs->p->filter, rec, &fs->env))
 		return 0;
 	return fs->sink(fs->arg, rec, ext);

@@ -31,6 +31,9 @@ struct pipeline {
 	unsigned long seen;          /* records the last collection received (before the user-space filter) */
 };
 
+/* The kinds a run shows: the options' (TCP by default), narrowed or, when no
+ * kind option was given, chosen by the filter's netid words. */
+uint32_t pipeline_kinds(const struct options *opt, const struct filter *f);
 /* Prepares a run: parses the filter from opt->argv (err filled on -EINVAL:
  * print it with a caret), opens the namespace, sets the dump request.
  * need: what the chosen columns/format require (filter needs are added). */

@@ -23,9 +23,11 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include "filter.h"
 #include "filter_int.h"
+#include "kind.h"
 #include "needs.h"
 #include "procmap.h"
 #include "states.h"
@@ -598,6 +600,49 @@ static int user_operand(struct parser *ps, uint64_t *ret)
 	return -EINVAL;
 }
 
+/* netid operand: a kind ("udp", "unix") or a Netid ("u_str", "p_raw"). */
+static int netid_operand(struct parser *ps, struct fnode *nd)
+{
+	const char *w = ps->t.text;
+
+	for (unsigned k = 0; k < KIND_MAX; k++) {
+		const struct sock_kind *kd = kind_get(k);
+
+		if (!kd)
+			continue;
+		if (!strcasecmp(w, kd->name) || !strcasecmp(w, kd->netid)) {
+			nd->field = (uint8_t)k;
+			nd->num = 0;
+			return 0;
+		}
+		for (size_t j = 0; j < kd->nsubtypes; j++) {
+			if (strcasecmp(w, kd->subtypes[j].netid) && strcasecmp(w, kd->subtypes[j].name))
+				continue;
+			nd->field = (uint8_t)k;
+			nd->num = 1u << kd->subtypes[j].type;
+			return 0;
+		}
+	}
+	set_error(ps, ps->t.pos, ps->t.len, "unknown netid '%.24s' (valid: %s)", w, KINDS_QUERY_WORDS);
+	return -EINVAL;
+}
+
+/* dev operand: an interface name or index. */
+static int dev_operand(struct parser *ps, uint64_t *ret)
+{
+	unsigned idx;
+
+	if (isdigit((unsigned char)ps->t.text[0]))
+		return num_operand(ps, UINT32_MAX, ret);
+	idx = if_nametoindex(ps->t.text);
+	if (!idx) {
+		set_error(ps, ps->t.pos, ps->t.len, "unknown interface '%.30s'", ps->t.text);
+		return -EINVAL;
+	}
+	*ret = idx;
+	return 0;
+}
+
 static uint32_t states_of_side(int side)
 {
 	uint32_t m = 0;
@@ -622,7 +667,7 @@ static uint32_t states_of_role(int role)
 
 enum key {
 	K_SRC, K_DST, K_SPORT, K_DPORT, K_STATE, K_PID, K_PROCESS, K_UID, K_USER, K_SIDE, K_ROLE,
-	K_RECVQ, K_SENDQ, K_INODE, K_NONE
+	K_RECVQ, K_SENDQ, K_INODE, K_NETID, K_DEV, K_NONE
 };
 
 static enum key key_of(const char *w)
@@ -635,7 +680,8 @@ static enum key key_of(const char *w)
 		{"dport", K_DPORT},   {"state", K_STATE},     {"pid", K_PID},      {"process", K_PROCESS},
 		{"comm", K_PROCESS},  {"uid", K_UID},         {"user", K_USER},    {"side", K_SIDE},
 		{"role", K_ROLE},     {"recvq", K_RECVQ},     {"recv-q", K_RECVQ}, {"sendq", K_SENDQ},
-		{"send-q", K_SENDQ},  {"inode", K_INODE},     {"ino", K_INODE},
+		{"send-q", K_SENDQ},  {"inode", K_INODE},     {"ino", K_INODE},    {"netid", K_NETID},
+		{"dev", K_DEV},
 	};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -673,7 +719,7 @@ static int parse_term(struct parser *ps, uint32_t *ret)
 		else
 			set_error(ps, kpos, klen,
 				  "unknown key '%.30s' (expected src, dst, sport, dport, state, pid, process, uid, "
-				  "user, side, role, recvq, sendq or inode)",
+				  "user, side, role, recvq, sendq, inode, netid or dev)",
 				  ps->t.text);
 		return -EINVAL;
 	}
@@ -691,6 +737,8 @@ static int parse_term(struct parser *ps, uint32_t *ret)
 		case K_USER:
 		case K_SIDE:
 		case K_ROLE:
+		case K_NETID:
+		case K_DEV:
 			if (op != OP_EQ && op != OP_NE) {
 				set_error(ps, ps->t.pos, ps->t.len, "'%s' cannot be used with '%s' (only = and !=)",
 					  op_names[op], kname);
@@ -728,6 +776,12 @@ static int parse_term(struct parser *ps, uint32_t *ret)
 	case K_ROLE:
 		what = "a role";
 		break;
+	case K_NETID:
+		what = "a socket kind (tcp, udp, raw, unix, u_str, ...)";
+		break;
+	case K_DEV:
+		what = "an interface name or index";
+		break;
 	default:
 		what = "a number";
 		break;
@@ -745,7 +799,23 @@ static int parse_term(struct parser *ps, uint32_t *ret)
 	case K_SRC:
 	case K_DST:
 		nd->local = key == K_SRC;
+		if (ps->t.text[0] == '/' || ps->t.text[0] == '@') {
+			/* a UNIX path or abstract name, globs allowed, as ss has it */
+			nd->kind = FN_PATH;
+			nd->glob = strdup(ps->t.text);
+			r = nd->glob ? 0 : -ENOMEM;
+			break;
+		}
 		r = host_operand(ps, nd);
+		break;
+	case K_NETID:
+		nd->kind = FN_NETID;
+		r = netid_operand(ps, nd);
+		break;
+	case K_DEV:
+		nd->kind = FN_NUM;
+		nd->field = NUM_IFINDEX;
+		r = dev_operand(ps, &nd->num);
 		break;
 	case K_SPORT:
 	case K_DPORT:
@@ -1113,18 +1183,36 @@ static bool match_owner(const struct fnode *nd, const struct sock_rec *r, const 
 	return false;
 }
 
+/* A UNIX socket's own name against a glob (ss: src matches paths). */
+static bool match_path(const struct fnode *nd, const struct sock_rec *r, const struct filter_env *env)
+{
+	char name[sizeof(env->ext->name) + 1];
+
+	if (!nd->local || !env || !env->ext || sock_kind(r)->inet || !env->ext->name_len)
+		return false;
+	memcpy(name, env->ext->name, env->ext->name_len);
+	name[env->ext->name_len] = '\0';
+	return !fnmatch(nd->glob, name, 0);
+}
+
 static bool match_node(const struct filter *f, uint32_t i, const struct sock_rec *r, const struct filter_env *env)
 {
 	const struct fnode *nd = &f->nodes[i];
 
 	switch (nd->kind) {
 	case FN_HOST:
-		return match_host(nd, r);
+		return sock_kind(r)->inet && match_host(nd, r);
 	case FN_PORT: {
 		uint16_t p = nd->local ? r->lport : r->rport;
 
+		if (!sock_kind(r)->inet)
+			return false;
 		return nd->cmp == CMP_GE ? p >= nd->port : p <= nd->port;
 	}
+	case FN_NETID:
+		return r->kind == nd->field && (!nd->num || (r->x.type < 32 && (nd->num & BIT(r->x.type))));
+	case FN_PATH:
+		return match_path(nd, r, env);
 	case FN_STATES:
 		return r->state < 32 && (nd->mask & BIT(r->state));
 	case FN_PROCESS:
@@ -1139,6 +1227,8 @@ static bool match_node(const struct filter *f, uint32_t i, const struct sock_rec
 			return cmp_num(r->recv_q, nd->cmp, nd->num);
 		case NUM_SENDQ:
 			return !(r->flags & SOCK_F_SENDQ_UNKNOWN) && cmp_num(r->send_q, nd->cmp, nd->num);
+		case NUM_IFINDEX:
+			return cmp_num(r->ifindex, nd->cmp, nd->num);
 		default:
 			return cmp_num(r->inode, nd->cmp, nd->num);
 		}
@@ -1181,6 +1271,34 @@ static uint32_t node_states(const struct filter *f, uint32_t i)
 	default:
 		return SK_ALL_STATES;
 	}
+}
+
+/* A superset of the kinds in which node i can be true. */
+static uint32_t node_kinds(const struct filter *f, uint32_t i)
+{
+	const struct fnode *nd = &f->nodes[i];
+
+	switch (nd->kind) {
+	case FN_NETID:
+		return KIND_BIT(nd->field);
+	case FN_AND:
+		return node_kinds(f, nd->a) & node_kinds(f, nd->b);
+	case FN_OR:
+		return node_kinds(f, nd->a) | node_kinds(f, nd->b);
+	case FN_NOT:
+		if (f->nodes[nd->a].kind == FN_NETID && !f->nodes[nd->a].num)
+			return KIND_ALL & ~KIND_BIT(f->nodes[nd->a].field);
+		return KIND_ALL;
+	default:
+		return KIND_ALL;
+	}
+}
+
+uint32_t filter_kinds(const struct filter *f)
+{
+	if (!f || f->root < 0)
+		return KIND_ALL;
+	return node_kinds(f, (uint32_t)f->root);
 }
 
 uint32_t filter_states(const struct filter *f)

@@ -29,6 +29,7 @@ struct filter_error {
 /* What matching may look up. */
 struct filter_env {
 	const struct procmap *owners; /* NULL if not built */
+	const struct sock_ext *ext;   /* the record's extension (UNIX names), may be NULL */
 };
 
 /* Joins argv with spaces and parses.  An empty argv gives a filter matching
@@ -39,6 +40,8 @@ int filter_parse_str(const char *expr, struct filter **ret, struct filter_error 
 void filter_free(struct filter *f);
 
 bool filter_match(const struct filter *f, const struct sock_rec *r, const struct filter_env *env);
+/* Kinds the filter can match (KIND_BIT each; all when it names none). */
+uint32_t filter_kinds(const struct filter *f);
 /* States the filter can match (bits 1 << SK_*). */
 uint32_t filter_states(const struct filter *f);
 /* enum need bits that matching requires (NEED_OWNERS for pid/process/...). */

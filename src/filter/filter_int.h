@@ -20,12 +20,14 @@ enum fnode_kind {
 	FN_STATES,  /* state, side, role: the set of states that match */
 	FN_NUM,     /* pid, uid, recvq, sendq, inode compared with num */
 	FN_PROCESS, /* fnmatch(glob, comm) on any owner */
+	FN_NETID,   /* the socket's kind is field (and, if num, its type bit is in num) */
+	FN_PATH,    /* fnmatch(glob, UNIX name): src only (local) */
 	FN_AND,
 	FN_OR,
 	FN_NOT,
 };
 
-enum fnum_field { NUM_PID, NUM_UID, NUM_RECVQ, NUM_SENDQ, NUM_INODE };
+enum fnum_field { NUM_PID, NUM_UID, NUM_RECVQ, NUM_SENDQ, NUM_INODE, NUM_IFINDEX };
 
 enum fcmp { CMP_EQ, CMP_LT, CMP_LE, CMP_GT, CMP_GE };
 
@@ -41,7 +43,7 @@ struct fnode {
 	uint32_t mask;    /* FN_STATES: bits 1 << SK_* */
 	uint64_t num;     /* FN_NUM */
 	uint32_t a, b;    /* FN_AND/FN_OR: both children; FN_NOT: a */
-	char *glob;       /* FN_PROCESS, owned */
+	char *glob;       /* FN_PROCESS, FN_PATH: owned */
 };
 
 struct filter {
