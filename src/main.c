@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,31 +62,75 @@ static void print_filter_error(const struct filter_error *fe)
 	fputc('\n', stderr);
 }
 
+/* The kinds other than TCP that name a state word ("unconn", "estab"): their
+ * state bit in masks[kind]; true if any. */
+static bool kind_state_word(const char *w, uint32_t masks[KIND_MAX])
+{
+	bool any = false;
+
+	for (unsigned k = 1; k < KIND_MAX; k++) {
+		const struct sock_kind *kd = kind_get(k);
+
+		for (int st = 1; kd && kd->vocab != tcp_states && st < SK_STATE_MAX; st++) {
+			if (kd->vocab[st].name && !strcasecmp(kd->vocab[st].name, w)) {
+				masks[k] |= 1u << st;
+				any = true;
+			}
+		}
+	}
+	return any;
+}
+
+/* explain [STATE|KIND...]: TCP states, a kind's states ("udp", "unix"), or
+ * the state words of other kinds ("unconn"). */
 static int run_explain(const struct options *opt)
 {
-	uint32_t mask = 0;
+	uint32_t mask = 0, kmask[KIND_MAX] = {0};
+	bool color = want_color(opt->color, STDOUT_FILENO), kinds = false;
 	struct obuf o;
 	int err;
 
 	for (int i = 0; i < opt->argc; i++) {
-		int st = state_from_name(opt->argv[i]);
+		const char *w = opt->argv[i];
+		const struct sock_kind *kd = kind_by_name(w);
+		int st;
 
+		if (kd && kind_id(kd) != KIND_TCP) {
+			kmask[kind_id(kd)] = ~0u;
+			kinds = true;
+			continue;
+		}
+		if (kd) {
+			mask |= SK_ALL_STATES;
+			continue;
+		}
+		if (kind_state_word(w, kmask)) {
+			kinds = true;
+			if (strcasecmp(w, "unconn") && strcasecmp(w, "estab"))
+				continue;
+		}
+		st = state_from_name(w);
 		if (st < 0) {
-			fprintf(stderr, "sockscope: unknown state '%s'; valid states:", opt->argv[i]);
+			fprintf(stderr, "sockscope: unknown state or kind '%s'; valid states:", w);
 			for (size_t j = 0; j < SK_STATE_MAX - 1; j++)
 				fprintf(stderr, " %s", state_name(state_display_order[j]));
-			fputc('\n', stderr);
+			fprintf(stderr, "; kinds: %s\n", KINDS_QUERY_WORDS);
 			return EXIT_USAGE;
 		}
-		mask |= 1u << st;
+		if (strcasecmp(w, "unconn") && strcasecmp(w, "estab"))
+			mask |= 1u << st;
 	}
-	if (!mask)
+	if (!mask && !kinds)
 		mask = SK_ALL_STATES;
 	if (obuf_init(&o, STDOUT_FILENO, 0) < 0) {
 		fprintf(stderr, "sockscope: out of memory\n");
 		return EXIT_FAIL;
 	}
-	explain_render(&o, mask, want_color(opt->color, STDOUT_FILENO));
+	for (unsigned k = 1; k < KIND_MAX; k++)
+		if (kmask[k] && kind_get(k))
+			explain_kind(&o, kind_get(k), kmask[k], color);
+	if (mask)
+		explain_render(&o, mask, color);
 	err = obuf_flush(&o);
 	obuf_free(&o);
 	if (err && err != -EPIPE) {

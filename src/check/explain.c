@@ -236,10 +236,8 @@ static void explain_section(struct obuf *o, const char *title, const char *text,
 	explain_wrap(o, text);
 }
 
-static void explain_state(struct obuf *o, int st, bool color)
+static void explain_info(struct obuf *o, const struct state_info *si, int st, bool color)
 {
-	const struct state_info *si = state_get(st);
-
 	if (color)
 		obuf_printf(o, ANSI_BOLD "%s%s" ANSI_RESET, state_color(st), si->name);
 	else
@@ -250,6 +248,35 @@ static void explain_state(struct obuf *o, int st, bool color)
 	explain_section(o, "What happened:", si->explanation, color);
 	explain_section(o, "When many pile up:", si->pileup, color);
 	explain_section(o, "What to do:", si->advice, color);
+}
+
+static void explain_state(struct obuf *o, int st, bool color)
+{
+	explain_info(o, state_get(st), st, color);
+}
+
+void explain_kind(struct obuf *o, const struct sock_kind *k, uint32_t mask, bool color)
+{
+	bool any = false;
+
+	if (color)
+		obuf_printf(o, ANSI_BOLD "%s sockets" ANSI_RESET " (Netid %s", k->title, k->netid);
+	else
+		obuf_printf(o, "%s sockets (Netid %s", k->title, k->netid);
+	for (size_t i = 0; i < k->nsubtypes; i++)
+		obuf_printf(o, "%s%s", i ? ", " : ": ", k->subtypes[i].netid);
+	obuf_puts(o, ")\n\n");
+	for (size_t i = 0; i < SK_STATE_MAX - 1; i++) {
+		int st = state_display_order[i];
+
+		if (!k->vocab[st].name || !(mask & (1u << st)))
+			continue;
+		explain_info(o, &k->vocab[st], st, color);
+		obuf_putc(o, '\n');
+		any = true;
+	}
+	if (!any)
+		obuf_puts(o, "(no such state for this kind)\n");
 }
 
 void explain_render(struct obuf *o, uint32_t mask, bool color)

@@ -13,6 +13,9 @@
  * followed by the ASCII state machine with those states highlighted
  * (highlight with ANSI bold/colour if color, else with markers). */
 void explain_render(struct obuf *o, uint32_t mask, bool color);
+struct sock_kind;
+/* The states of kind k in mask (all: ~0u), explained as the TCP ones are. */
+void explain_kind(struct obuf *o, const struct sock_kind *k, uint32_t mask, bool color);
 /* The ASCII state machine alone. */
 void explain_diagram(struct obuf *o, uint32_t highlight, bool color);
 /* Legend under the table: one line per state with count > 0:
