@@ -439,7 +439,11 @@ static int run_check(const struct options *opt)
 		}
 	}
 	/* owners are looked up below, after each dump (a filter on pid/process adds its own need) */
-	err = pipeline_init(&p, opt, opt->info ? NEED_INFO : NEED_NONE, &fe);
+	/* UDP drops come with the socket memory counters */
+	err = pipeline_init(&p, opt,
+			    (opt->info ? NEED_INFO : NEED_NONE) |
+				    (opt->kinds & (KIND_BIT(KIND_UDP) | KIND_BIT(KIND_UDPLITE)) ? NEED_MEM : NEED_NONE),
+			    &fe);
 	if (err) {
 		if (err == -EINVAL && fe.msg[0])
 			print_filter_error(&fe);

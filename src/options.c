@@ -751,8 +751,9 @@ void options_help(struct obuf *o, enum command cmd)
 	case CMD_CHECK:
 		obuf_puts(o, "Usage: sockscope check [OPTION...] [FILTER]\n"
 			     "\n"
-			     "Looks for trouble: close-wait, accept-queue, syn-recv, time-wait, orphans and\n"
-			     "stuck-data.  Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n");
+			     "Looks for trouble: close-wait, accept-queue, syn-recv, time-wait, orphans,\n"
+			     "stuck-data, udp-drops and local-backlog (UNIX listeners).\n"
+			     "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n");
 		break;
 	}
 	obuf_puts(o, "\nOptions:\n");

@@ -17,16 +17,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "kind.h"
 #include "states.h"
 #include "strutil.h"
 
 static const char *const rule_names[RULE_MAX] = {
-	"close-wait", "accept-queue", "syn-recv", "time-wait", "orphans", "stuck-data",
+	"close-wait", "accept-queue", "syn-recv", "time-wait", "orphans", "stuck-data", "udp-drops", "local-backlog",
 };
 
 /* Rules measured in percent of a limit accept "N%" thresholds. */
 static const bool rule_percent[RULE_MAX] = {
-	[RULE_ACCEPT_QUEUE] = true, [RULE_TIME_WAIT] = true, [RULE_ORPHANS] = true,
+	[RULE_ACCEPT_QUEUE] = true, [RULE_TIME_WAIT] = true, [RULE_ORPHANS] = true, [RULE_LOCAL_BACKLOG] = true,
 };
 
 /* Defaults: counts for per-process/per-listener rules, percentages for the
@@ -34,6 +35,7 @@ static const bool rule_percent[RULE_MAX] = {
 static const struct threshold defaults[RULE_MAX] = {
 	[RULE_CLOSE_WAIT] = {10, 100},   [RULE_ACCEPT_QUEUE] = {80, 100}, [RULE_SYN_RECV] = {100, 1000},
 	[RULE_TIME_WAIT] = {50, 90},     [RULE_ORPHANS] = {50, 80},       [RULE_STUCK_DATA] = {65536, 1048576},
+	[RULE_UDP_DROPS] = {1, 10000},   [RULE_LOCAL_BACKLOG] = {80, 100},
 };
 
 /* Orphaned FIN-WAIT-2 sockets worth a warning (they expire by themselves). */
@@ -136,6 +138,42 @@ static long long read_ll(const char *root, const char *rel)
 	return v;
 }
 
+/* Udp: RcvbufErrors of /proc/net/snmp and Udp6RcvbufErrors of snmp6. */
+static void read_udp_errors(const char *root, struct kernel_facts *k)
+{
+	char path[512], names[4096], vals[4096], line[256];
+	long long total = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/net/snmp", root);
+	f = fopen(path, "r");
+	if (f) {
+		while (fgets(names, sizeof(names), f) && fgets(vals, sizeof(vals), f)) {
+			char *sn = NULL, *sv = NULL;
+			char *n = strtok_r(names, " \n", &sn), *v = strtok_r(vals, " \n", &sv);
+
+			if (!n || !v || strcmp(n, "Udp:") || strcmp(v, "Udp:"))
+				continue;
+			while ((n = strtok_r(NULL, " \n", &sn)) && (v = strtok_r(NULL, " \n", &sv)))
+				if (!strcmp(n, "RcvbufErrors"))
+					total = strtoll(v, NULL, 10);
+		}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/net/snmp6", root);
+	f = fopen(path, "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			long long v;
+
+			if (sscanf(line, "Udp6RcvbufErrors %lld", &v) == 1)
+				total = total < 0 ? v : total + v;
+		}
+		fclose(f);
+	}
+	k->udp_rcvbuf_errors = total;
+}
+
 /* "TcpExt: name name ...\nTcpExt: value value ..." */
 static void read_netstat(const char *root, struct kernel_facts *k)
 {
@@ -192,6 +230,7 @@ void diag_read_facts(const char *root, struct kernel_facts *k)
 	memset(k, 0xff, sizeof(*k)); /* all -1 */
 	read_netstat(root, k);
 	read_sockstat(root, k);
+	read_udp_errors(root, k);
 	k->max_orphans = read_ll(root, "sys/net/ipv4/tcp_max_orphans");
 	k->max_tw_buckets = read_ll(root, "sys/net/ipv4/tcp_max_tw_buckets");
 	k->max_syn_backlog = read_ll(root, "sys/net/ipv4/tcp_max_syn_backlog");
@@ -579,6 +618,9 @@ static int rule_close_wait(struct diag_ctx *d, struct sock_set *const *s, size_t
 			struct tally *t;
 			bool created;
 
+			if (r->kind != KIND_TCP) /* the TCP rules */
+				continue;
+
 			if (r->state != SK_CLOSE_WAIT)
 				continue;
 			pid = owner_of(pm ? pm[k] : NULL, r, &comm);
@@ -705,7 +747,7 @@ static const struct sock_rec *listener_of(const struct sock_set *last, const str
 	for (size_t i = 0; i < last->n; i++) {
 		const struct sock_rec *l = &last->v[i];
 
-		if (l->state != SK_LISTEN || l->lport != r->lport)
+		if (l->state != SK_LISTEN || l->kind != r->kind || l->lport != r->lport)
 			continue;
 		if (l->family == r->family && !memcmp(l->laddr, r->laddr, 16))
 			return l;
@@ -731,6 +773,9 @@ static int rule_accept_queue(struct diag_ctx *d, struct sock_set *const *s, size
 			char ep[96];
 			struct tally *t;
 
+			if (r->kind != KIND_TCP) /* the TCP rules */
+				continue;
+
 			if (r->state != SK_LISTEN)
 				continue;
 			if (r->flags & SOCK_F_SENDQ_UNKNOWN) {
@@ -755,6 +800,9 @@ static int rule_accept_queue(struct diag_ctx *d, struct sock_set *const *s, size
 		char ep[96], c[32];
 		const struct tally *t;
 		bool is_full;
+
+		if (r->kind != KIND_TCP) /* the TCP rules */
+			continue;
 
 		if (r->state != SK_LISTEN || (r->flags & SOCK_F_SENDQ_UNKNOWN) || !r->recv_q)
 			continue;
@@ -870,6 +918,9 @@ static int rule_syn_recv(struct diag_ctx *d, struct sock_set *const *s, size_t n
 			struct tally *t;
 			bool created;
 
+			if (r->kind != KIND_TCP) /* the TCP rules */
+				continue;
+
 			if (r->state != SK_SYN_RECV)
 				continue;
 			snprintf(key, sizeof(key), "%u", r->lport);
@@ -901,7 +952,7 @@ static int rule_syn_recv(struct diag_ctx *d, struct sock_set *const *s, size_t n
 		int32_t pid = 0;
 
 		for (size_t j = 0; !l && j < last->n; j++)
-			if (last->v[j].state == SK_SYN_RECV && last->v[j].lport == port)
+			if (last->v[j].state == SK_SYN_RECV && last->v[j].kind == KIND_TCP && last->v[j].lport == port)
 				l = listener_of(last, &last->v[j]);
 		/* a full SYN queue: syncookies answer for it, or SYNs are dropped */
 		if (l && !(l->flags & SOCK_F_SENDQ_UNKNOWN) && tr.last >= l->send_q && tr.last > 0 &&
@@ -976,6 +1027,9 @@ static int rule_time_wait(struct diag_ctx *d, const struct sock_set *last, const
 		const struct sock_rec *r = &last->v[i];
 		char key[128], l[48], rem[64];
 		struct tally *t;
+
+		if (r->kind != KIND_TCP) /* the TCP rules */
+			continue;
 
 		if (r->state != SK_TIME_WAIT)
 			continue;
@@ -1103,6 +1157,9 @@ static int rule_orphans(struct diag_ctx *d, struct sock_set *const *s, size_t ns
 			char key[64];
 			struct tally *t;
 
+			if (r->kind != KIND_TCP) /* the TCP rules */
+				continue;
+
 			if (r->state != SK_FIN_WAIT2)
 				continue;
 			if (!r->inode) {
@@ -1188,7 +1245,7 @@ static unsigned stuck_kind(const struct sock_rec *r, double warn)
 {
 	unsigned k = 0;
 
-	if (r->state != SK_ESTABLISHED)
+	if (r->state != SK_ESTABLISHED || r->kind != KIND_TCP)
 		return 0;
 	if (r->recv_q && r->recv_q >= warn)
 		k |= STUCK_RECV;
@@ -1304,7 +1361,7 @@ static int rule_stuck(struct diag_ctx *d, struct sock_set *const *s, size_t ns, 
 			char key[112];
 			struct tally *t;
 
-			if (s[k]->v[i].state != SK_ESTABLISHED)
+			if (s[k]->v[i].state != SK_ESTABLISHED || s[k]->v[i].kind != KIND_TCP)
 				continue;
 			conn_key(&s[k]->v[i], key, sizeof(key));
 			t = tally_find(&cand, key);
@@ -1373,6 +1430,9 @@ static int rule_retrans(struct diag_ctx *d, const struct sock_set *last)
 		double p;
 		size_t j;
 
+		if (r->kind != KIND_TCP) /* the TCP rules */
+			continue;
+
 		if (r->state != SK_ESTABLISHED || !SOCK_INFO_HAS(e, tcpi_total_retrans) ||
 		    !SOCK_INFO_HAS(e, tcpi_segs_out) || e->info.tcpi_segs_out < RETRANS_MIN_SEGS)
 			continue;
@@ -1419,6 +1479,117 @@ static int rule_retrans(struct diag_ctx *d, const struct sock_set *last)
 	return 0;
 }
 
+/* UDP and UDP-Lite sockets whose receive buffer overflowed: the kernel
+ * dropped datagrams for them (SK_MEMINFO drops, with -m or when asked by
+ * check), and the host's RcvbufErrors. */
+static int rule_udp_drops(struct diag_ctx *d, const struct sock_set *last, const struct procmap *pm,
+			  const struct kernel_facts *k)
+{
+	unsigned long sockets = 0;
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < last->n; i++) {
+		const struct sock_rec *r = &last->v[i];
+		const struct sock_ext *e = sock_set_ext(last, r);
+		const char *comm = NULL;
+		enum severity sev;
+		struct finding *f;
+		char ep[96], c[32];
+		int32_t pid;
+
+		if ((r->kind != KIND_UDP && r->kind != KIND_UDPLITE) || !e || !e->has_mem || !e->mem.drops)
+			continue;
+		sockets++;
+		total += e->mem.drops;
+		sev = level(&d->th[RULE_UDP_DROPS], (double)e->mem.drops);
+		if (sev == SEV_OK)
+			continue;
+		f = add(d, RULE_UDP_DROPS, sev);
+		if (!f)
+			return -ENOMEM;
+		endpoint(r, true, ep, sizeof(ep));
+		snprintf(f->subject, sizeof(f->subject), "%s socket %s", sock_kind(r)->title, ep);
+		f->port = r->lport;
+		f->value = e->mem.drops;
+		f->limit = -1; /* drops are counted, the buffer is in bytes */
+		f->threshold = sev == SEV_CRITICAL ? d->th[RULE_UDP_DROPS].crit : d->th[RULE_UDP_DROPS].warn;
+		pid = owner_of(pm, r, &comm);
+		if (pid > 0) {
+			safe_comm(comm, c, sizeof(c));
+			f->pid = pid;
+			snprintf(f->comm, sizeof(f->comm), "%s", c);
+			cat(f->subject, sizeof(f->subject), ", pid %d (%s)", (int)pid, c);
+		}
+		snprintf(f->message, sizeof(f->message),
+			 "%u datagrams dropped because the receive buffer (%u bytes) was full; %u bytes wait now. "
+			 "The application reads more slowly than datagrams arrive, and the senders are not told.",
+			 e->mem.drops, e->mem.rcvbuf, r->recv_q);
+		if (k && k->udp_rcvbuf_errors >= 0)
+			cat(f->message, sizeof(f->message), " Host-wide RcvbufErrors: %lld.", k->udp_rcvbuf_errors);
+		snprintf(f->advice, sizeof(f->advice),
+			 "Read faster (more readers, SO_REUSEPORT, recvmmsg) or raise SO_RCVBUF / net.core.rmem_max; "
+			 "watch it with sockscope -u -m --sort=-drops.");
+	}
+	if (sockets == 0 && k && k->udp_rcvbuf_errors > 0)
+		note(d, "per-socket UDP drops (none of the sockets listed has dropped; the host's RcvbufErrors is "
+			"cumulative since boot)");
+	(void)total;
+	return 0;
+}
+
+/* Listeners of the local kinds (UNIX stream and seqpacket) whose queue of
+ * connections not yet accepted reaches their backlog: the clients of
+ * docker.sock or of a database socket stall in connect(). */
+static int rule_local_backlog(struct diag_ctx *d, const struct sock_set *last, const struct procmap *pm)
+{
+	for (size_t i = 0; i < last->n; i++) {
+		const struct sock_rec *r = &last->v[i];
+		const struct sock_kind *kd = sock_kind(r);
+		const char *comm = NULL;
+		double pct;
+		enum severity sev;
+		struct finding *f;
+		char ep[128], c[32];
+		int32_t pid;
+
+		if (kd->inet || r->state != SK_LISTEN || !r->recv_q)
+			continue;
+		pct = 100.0 * r->recv_q / (r->send_q ? (double)r->send_q : 1);
+		sev = level(&d->th[RULE_LOCAL_BACKLOG], pct);
+		if (sev == SEV_OK)
+			continue;
+		f = add(d, RULE_LOCAL_BACKLOG, sev);
+		if (!f)
+			return -ENOMEM;
+		if (kd->endpoint)
+			kd->endpoint(r, sock_set_ext(last, r), true, ep, sizeof(ep));
+		else
+			snprintf(ep, sizeof(ep), "inode %llu", (unsigned long long)r->inode);
+		snprintf(f->subject, sizeof(f->subject), "%s listener %s", kd->title, ep);
+		f->value = r->recv_q;
+		f->limit = r->send_q;
+		f->percent = pct;
+		f->threshold = sev == SEV_CRITICAL ? d->th[RULE_LOCAL_BACKLOG].crit : d->th[RULE_LOCAL_BACKLOG].warn;
+		pid = owner_of(pm, r, &comm);
+		if (pid > 0) {
+			safe_comm(comm, c, sizeof(c));
+			f->pid = pid;
+			snprintf(f->comm, sizeof(f->comm), "%s", c);
+			cat(f->subject, sizeof(f->subject), ", pid %d (%s)", (int)pid, c);
+		}
+		snprintf(f->message, sizeof(f->message),
+			 "%u connections wait for accept() and the backlog is %u (%.0f%%): %s",
+			 r->recv_q, r->send_q, pct,
+			 r->recv_q >= r->send_q ? "new clients block in connect() (or get EAGAIN) until the "
+						 "server accepts."
+						: "the server accepts more slowly than clients connect.");
+		snprintf(f->advice, sizeof(f->advice),
+			 "Check that the server accepts (blocked? out of workers?): sockscope -x -p state listening; "
+			 "raise its listen() backlog and net.core.somaxconn only if it does.");
+	}
+	return 0;
+}
+
 int diag_run(struct diag_ctx *d, struct sock_set *const *samples, size_t ns, const struct procmap *const *owners,
 	     const struct kernel_facts *before, const struct kernel_facts *after)
 {
@@ -1450,6 +1621,10 @@ int diag_run(struct diag_ctx *d, struct sock_set *const *samples, size_t ns, con
 		err = rule_stuck(d, samples, ns, owners);
 	if (!err)
 		err = rule_retrans(d, last);
+	if (!err)
+		err = rule_udp_drops(d, last, owners ? owners[ns - 1] : NULL, after);
+	if (!err)
+		err = rule_local_backlog(d, last, owners ? owners[ns - 1] : NULL);
 	return err;
 }
 

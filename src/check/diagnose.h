@@ -21,7 +21,7 @@
 enum severity { SEV_OK = 0, SEV_WARNING = 1, SEV_CRITICAL = 2, SEV_UNKNOWN = 3 };
 
 enum rule_id { RULE_CLOSE_WAIT, RULE_ACCEPT_QUEUE, RULE_SYN_RECV, RULE_TIME_WAIT, RULE_ORPHANS, RULE_STUCK_DATA,
-	       RULE_MAX };
+	       RULE_UDP_DROPS, RULE_LOCAL_BACKLOG, RULE_MAX };
 
 /* The most samples diag_run() compares. */
 #define DIAG_SAMPLES_MAX 16
@@ -39,6 +39,7 @@ struct kernel_facts {
 	long long max_orphans, max_tw_buckets, max_syn_backlog, syncookies, fin_timeout;
 	long long port_lo, port_hi;               /* ip_local_port_range */
 	long long tw_reuse;                       /* tcp_tw_reuse */
+	long long udp_rcvbuf_errors;              /* Udp: RcvbufErrors (+ Udp6), cumulative */
 };
 
 struct finding {

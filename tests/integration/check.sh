@@ -156,7 +156,7 @@ if command -v promtool >/dev/null; then
 	check "prom output passes promtool check metrics" promtool check metrics <<<"$OUT"
 fi
 check "prom: close-wait status 2" grep -qx 'sockscope_check_status{rule="close-wait"} 2' <<<"$OUT"
-check "prom: one status series per rule" test "$(grep -c '^sockscope_check_status{' <<<"$OUT")" = 6
+check "prom: one status series per rule" test "$(grep -c '^sockscope_check_status{' <<<"$OUT")" = 8
 
 # growth: the leak goes on while check samples
 ip netns exec "$NS1" "$PY" "$SCEN" churn 127.0.0.1 8080 0 0.02 &
@@ -326,7 +326,7 @@ run "$NS6" check
 expect_rc 0 "clean namespace"
 check "clean: OK in the report" grep -q '^sockscope check: OK - 0 critical, 0 warning' <<<"$OUT"
 check "clean: every rule listed as OK" \
-	grep -qx 'OK: close-wait accept-queue syn-recv time-wait orphans stuck-data' <<<"$OUT"
+	grep -qx 'OK: close-wait accept-queue syn-recv time-wait orphans stuck-data udp-drops local-backlog' <<<"$OUT"
 run "$NS6" check --samples 2 --interval 0.2 --format=json
 expect_rc 0 "clean namespace, json, samples"
 check "clean: json has no findings and saw the 3 sockets" \
