@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -60,6 +61,68 @@ static bool can_fall_back(int err)
 	}
 }
 
+/*
+ * Rows of one kind, the first of each inode: netlink dumps of some kinds
+ * repeat a socket (netlink sockets bound and in groups, kernel 6.18) and a
+ * /proc file read while it changes can repeat a row.  An open-addressing set
+ * of the inodes seen; inode 0 (no file) always passes.
+ */
+struct dedupe {
+	sock_sink_fn sink;
+	void *arg;
+	uint64_t *slot;
+	size_t cap, n;
+	unsigned long dropped;
+};
+
+static int dedupe_grow(struct dedupe *dd)
+{
+	size_t cap = dd->cap ? dd->cap * 2 : 1024;
+	uint64_t *s = calloc(cap, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < dd->cap; i++) {
+		size_t h;
+
+		if (!dd->slot[i])
+			continue;
+		for (h = (dd->slot[i] * 0x9e3779b97f4a7c15ULL) & (cap - 1); s[h]; h = (h + 1) & (cap - 1))
+			;
+		s[h] = dd->slot[i];
+	}
+	free(dd->slot);
+	dd->slot = s;
+	dd->cap = cap;
+	return 0;
+}
+
+static int dedupe_sink(void *arg, const struct sock_rec *rec, const struct sock_ext *ext)
+{
+	struct dedupe *dd = arg;
+	size_t h;
+
+	if (!rec) {
+		if (dd->slot)
+			memset(dd->slot, 0, dd->cap * sizeof(*dd->slot));
+		dd->n = 0;
+		return dd->sink(dd->arg, NULL, NULL);
+	}
+	if (rec->inode) {
+		if (2 * (dd->n + 1) > dd->cap && dedupe_grow(dd) < 0)
+			return -ENOMEM;
+		for (h = (rec->inode * 0x9e3779b97f4a7c15ULL) & (dd->cap - 1); dd->slot[h]; h = (h + 1) & (dd->cap - 1)) {
+			if (dd->slot[h] == rec->inode) {
+				dd->dropped++;
+				return 0;
+			}
+		}
+		dd->slot[h] = rec->inode;
+		dd->n++;
+	}
+	return dd->sink(dd->arg, rec, ext);
+}
+
 static int proc_collect(const struct collect_req *req, unsigned kind, sock_sink_fn sink, void *arg,
 			struct collect_result *res)
 {
@@ -77,8 +140,19 @@ static int proc_collect(const struct collect_req *req, unsigned kind, sock_sink_
 			return err;
 		}
 	}
-	err = procfs_read(req->netns_fd >= 0 ? "/proc/thread-self" : (req->proc_root ? req->proc_root : "/proc"),
-			  kind_get(kind), req->families, req->states, sink, arg, &st);
+	if (kind == KIND_TCP || kind == KIND_MPTCP) {
+		err = procfs_read(req->netns_fd >= 0 ? "/proc/thread-self"
+						     : (req->proc_root ? req->proc_root : "/proc"),
+				  kind_get(kind), req->families, req->states, sink, arg, &st);
+	} else {
+		struct dedupe dd = {.sink = sink, .arg = arg};
+
+		err = procfs_read(req->netns_fd >= 0 ? "/proc/thread-self"
+						     : (req->proc_root ? req->proc_root : "/proc"),
+				  kind_get(kind), req->families, req->states, dedupe_sink, &dd, &st);
+		st.records -= dd.dropped;
+		free(dd.slot);
+	}
 	if (self >= 0) {
 		if (setns(self, CLONE_NEWNET) < 0 && !err)
 			err = -errno;
@@ -136,7 +210,17 @@ static int nl_collect_all(const struct collect_req *req, sock_sink_fn sink, void
 
 		if (!(req->kinds & KIND_BIT(k)) || !kind)
 			continue;
-		r = kind->nl_request ? nl_diag_collect(req, k, rec_fd, before == 0, sink, arg, res, &op) : -EOPNOTSUPP;
+		if (!kind->nl_request) {
+			r = -EOPNOTSUPP;
+		} else if (kind->dedupe) {
+			struct dedupe dd = {.sink = sink, .arg = arg};
+
+			r = nl_diag_collect(req, k, rec_fd, before == 0, dedupe_sink, &dd, res, &op);
+			res->records -= dd.dropped;
+			free(dd.slot);
+		} else {
+			r = nl_diag_collect(req, k, rec_fd, before == 0, sink, arg, res, &op);
+		}
 		if (r == 0) {
 			listed_nl++;
 			continue;

@@ -73,6 +73,7 @@ struct sock_kind {
 	bool inet;          /* IP addresses and ports; families AF_INET and AF_INET6 */
 	const char *family_name; /* not inet: "unix", "link", "netlink" (ss's -f words) */
 	bool bytecode;      /* the kernel runs inet_diag bytecode on its dumps */
+	bool dedupe;        /* the kernel's dump may repeat a socket: keep the first row of each inode */
 	uint32_t states;    /* the states this kind's sockets can be in */
 
 	/* netlink sock_diag; nl_request NULL: none.  nl_request builds one dump

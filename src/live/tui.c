@@ -10,6 +10,7 @@
  * detail pane, the prompt and the help overlay.  Every string that comes from
  * the system goes through str_escape_term() before it reaches the screen.
  */
+#include "kind.h"
 #include "tui.h"
 
 #include <curses.h>
@@ -1134,9 +1135,11 @@ static void draw_detail(struct tui *t, int y, int h)
 	}
 	tr = &t->m.t[t->rows[t->sel]];
 	r = row_rec(t, t->rows[t->sel], &e);
-	si = state_get(r->state);
+	si = sock_state_info(r);
 	o->len = 0;
-	obuf_printf(o, "%s%s", state_name(r->state), tr->change == TUI_GONE ? " (gone)" : "");
+	if (r->kind != KIND_TCP)
+		obuf_printf(o, "%s ", sock_netid(r));
+	obuf_printf(o, "%s%s", sock_state_name(r), tr->change == TUI_GONE ? " (gone)" : "");
 	if (si)
 		obuf_printf(o, ": %s  [side %s, role %s]", si->meaning, side_name(si->side), role_name(si->role));
 	detail_line(t, &y, ymax, "state", o);

@@ -7,6 +7,7 @@
  * state).  The first snapshot is the baseline and produces no events.
  */
 #include "render.h"
+#include "kind.h"
 #include "tui.h"
 
 #include <errno.h>
@@ -64,7 +65,8 @@ static void put_event(struct obuf *o, const char *event, const struct tui_model 
 	sock_addr_str(r->family, r->raddr, addr, sizeof(addr));
 	put_str(o, "remote_addr", addr);
 	obuf_printf(o, ",\"remote_port\":%u", r->rport);
-	put_str(o, "state", state_name(r->state));
+	put_str(o, "netid", sock_netid(r));
+	put_str(o, "state", sock_state_name(r));
 	if (t->change == TUI_STATE) {
 		put_str(o, "old_state", state_name(t->old_state));
 		obuf_printf(o, ",\"old_state_ms\":%llu", (unsigned long long)t->old_state_ms);

@@ -2,6 +2,7 @@
 /*
  * sort: --sort and --group-by over a collected socket set.
  */
+#include "kind.h"
 #include "sort.h"
 
 #include <errno.h>
@@ -316,7 +317,12 @@ static void group_key(const struct sock_rec *r, enum group_by by, struct col_ctx
 
 	switch (by) {
 	case GROUP_STATE:
-		obuf_puts(o, state_name(r->state));
+		if (r->kind != KIND_TCP) {
+			/* other kinds' states are their own: "udp UNCONN" */
+			obuf_puts(o, sock_netid(r));
+			obuf_putc(o, ' ');
+		}
+		obuf_puts(o, sock_state_name(r));
 		break;
 	case GROUP_PROCESS: {
 		const struct sock_owner *ow;
