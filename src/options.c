@@ -740,7 +740,7 @@ void options_help(struct obuf *o, enum command cmd)
 		obuf_puts(o, "Usage: sockscope top [OPTION...] [FILTER]\n"
 			     "\n"
 			     "A live view of TCP sockets.  Keys: arrows, PgUp/PgDn, / filter, s/S sort,\n"
-			     "g group, p owners, i tcp_info, space pause, ? help, q quit.\n");
+			     "g group, n netid, p owners, i tcp_info, space pause, ? help, q quit.\n");
 		break;
 	case CMD_EXPLAIN:
 		obuf_puts(o, "Usage: sockscope explain [OPTION...] [STATE...]\n"

@@ -121,6 +121,7 @@ struct tui {
 	size_t ilen;
 	char perr[256];
 	char filter_text[TUI_FILTER_MAX];
+	unsigned kind_view; /* n: the one kind shown, KIND_MAX for all asked */
 
 	struct obuf tmp, esc;
 	struct col_ctx cc;
@@ -876,6 +877,8 @@ static void draw_status(struct tui *t, int y)
 		obuf_puts(o, "  +procs");
 	if (t->info_on)
 		obuf_puts(o, "  +info");
+	if (t->opt->kinds & (t->opt->kinds - 1))
+		obuf_printf(o, "  kind:%s", t->kind_view < KIND_MAX ? kind_get(t->kind_view)->name : "all");
 	obuf_printf(o, "  filter: %s", t->filter_text[0] ? t->filter_text : "(none)");
 	move(y, 0);
 	clrtoeol();
@@ -1222,6 +1225,7 @@ static const char *const help_lines[] = {
 	"  mouse click     on a header: sort by it; on a row: select it",
 	"  /               filter (same language as the command line)",
 	"  g               group: none, process, remote host, local port, state",
+	"  n               netid: all the kinds asked for, then each in turn",
 	"  p               show owning processes",
 	"  i               show tcp_info: rtt, cwnd, retrans, tx/s, rx/s",
 	"  Enter  d        details of the selected socket",
@@ -1337,6 +1341,35 @@ static int sort_index(const struct tui *t)
 }
 
 /* The filter prompt.  Returns ACT_* flags. */
+/* The filter the worker runs: the user's, narrowed to the kind in view. */
+static void send_filter(struct tui *t)
+{
+	char expr[TUI_FILTER_MAX + 64];
+
+	if (t->kind_view >= KIND_MAX)
+		snprintf(expr, sizeof(expr), "%s", t->filter_text);
+	else if (t->filter_text[0])
+		snprintf(expr, sizeof(expr), "netid %s and ( %s )", kind_get(t->kind_view)->name, t->filter_text);
+	else
+		snprintf(expr, sizeof(expr), "netid %s", kind_get(t->kind_view)->name);
+	request(t, expr, true);
+}
+
+/* n: all the kinds asked for, then each of them in turn. */
+static int next_kind(struct tui *t)
+{
+	uint32_t kinds = t->opt->kinds & kinds_present();
+	unsigned k = t->kind_view >= KIND_MAX ? 0 : t->kind_view + 1;
+
+	if (!(kinds & (kinds - 1)))
+		return ACT_NONE; /* one kind: nothing to cycle */
+	while (k < KIND_MAX && !(kinds & KIND_BIT(k)))
+		k++;
+	t->kind_view = k;
+	send_filter(t);
+	return ACT_REDRAW;
+}
+
 static int prompt_key(struct tui *t, int ch)
 {
 	if (ch == 27) {
@@ -1360,7 +1393,7 @@ static int prompt_key(struct tui *t, int ch)
 		memcpy(t->filter_text, t->input, t->ilen + 1);
 		t->prompt = false;
 		t->perr[0] = '\0';
-		request(t, t->filter_text, true);
+		send_filter(t);
 		return ACT_REDRAW;
 	}
 	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
@@ -1476,6 +1509,9 @@ static int handle_key(struct tui *t, int ch)
 		memcpy(t->input, t->filter_text, t->ilen + 1);
 		t->perr[0] = '\0';
 		return ACT_REDRAW;
+	case 'n':
+	case 'N':
+		return next_kind(t);
 	case 'g':
 	case 'G':
 		switch (t->group) {
@@ -1672,6 +1708,7 @@ int tui_run(const struct options *opt, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	t->opt = opt;
+	t->kind_view = KIND_MAX;
 	t->w.wake[0] = t->w.wake[1] = -1;
 	t->utf8 = locale_utf8();
 	tui_model_init(&t->m);
