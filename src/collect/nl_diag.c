@@ -43,6 +43,7 @@
 
 #include "filter.h"
 #include "kind.h"
+#include "needs.h"
 
 #define NL_DIAG_MAGIC "SSCNLD02"
 #define NL_DIAG_MAGIC_V1 "SSCNLD01"
@@ -307,6 +308,11 @@ static int nl_build_req(struct nl_run *run, int family, uint32_t seq, void **ret
 	struct kind_nl_args a = {
 		.family = family, .seq = seq, .states = req->states, .need = req->need,
 	};
+
+	/* TCP subflows of MPTCP sockets say so in their ULP info, which comes
+	 * with tcp_info only */
+	if (run->kind_id == KIND_TCP && (req->kinds & KIND_BIT(KIND_MPTCP)))
+		a.need |= NEED_INFO;
 	struct nlmsghdr *nlh;
 	void *bc = NULL, *buf;
 	size_t bclen = 0;

@@ -28,6 +28,7 @@ enum {
 	SOCK_F_SHUTDOWN = 1u << 4,       /* shutdown field is valid */
 	SOCK_F_V6ONLY = 1u << 5,         /* IPV6_V6ONLY set (netlink only) */
 	SOCK_F_TIMER = 1u << 6,          /* timer/expiry/retransmits are valid */
+	SOCK_F_SUBFLOW = 1u << 7,        /* a TCP subflow of an MPTCP socket (its ULP is "mptcp") */
 };
 
 /* Timer kinds, as numbered by both /proc/net/tcp and inet_diag. */

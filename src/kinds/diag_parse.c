@@ -17,6 +17,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -31,7 +32,7 @@
 #define DIAG_ATTR_HDRLEN NLA_ALIGN(sizeof(struct nlattr))
 
 /* The attributes we look at; others are skipped. */
-enum { DIAG_TB_MAX = INET_DIAG_SKV6ONLY };
+enum { DIAG_TB_MAX = INET_DIAG_ULP_INFO };
 
 struct diag_attr {
 	const uint8_t *data; /* payload, NULL if absent */
@@ -82,6 +83,30 @@ static int diag_parse_attrs(const uint8_t *p, size_t len, struct diag_attr tb[DI
 		len -= step;
 	}
 	return 0;
+}
+
+/* True if a nested INET_DIAG_ULP_INFO names the "mptcp" ULP: the socket is
+ * a subflow of an MPTCP socket. */
+static bool diag_ulp_is_mptcp(const uint8_t *p, size_t len)
+{
+	while (len >= sizeof(struct nlattr)) {
+		struct nlattr nla;
+		size_t alen, step;
+
+		memcpy(&nla, p, sizeof(nla));
+		alen = nla.nla_len;
+		if (alen < sizeof(nla) || alen > len)
+			return false;
+		if ((nla.nla_type & NLA_TYPE_MASK) == INET_ULP_INFO_NAME && alen - DIAG_ATTR_HDRLEN >= 5 &&
+		    !memcmp(p + DIAG_ATTR_HDRLEN, "mptcp", 5))
+			return true;
+		step = NLA_ALIGN(alen);
+		if (step >= len)
+			break;
+		p += step;
+		len -= step;
+	}
+	return false;
 }
 
 static int diag_map_state(uint8_t kstate, uint8_t *ret_state, uint8_t *ret_flags)
@@ -221,6 +246,8 @@ int diag_parse_inet(const void *buf, size_t len, uint8_t proto, struct sock_rec 
 	}
 	if (tb[INET_DIAG_SKV6ONLY].data && tb[INET_DIAG_SKV6ONLY].data[0])
 		r.flags |= SOCK_F_V6ONLY;
+	if (tb[INET_DIAG_ULP_INFO].data && diag_ulp_is_mptcp(tb[INET_DIAG_ULP_INFO].data, tb[INET_DIAG_ULP_INFO].len))
+		r.flags |= SOCK_F_SUBFLOW;
 	r.ext = SOCK_NO_EXT;
 
 	has_ext = tb[INET_DIAG_INFO].data || tb[INET_DIAG_CONG].data || tb[INET_DIAG_SKMEMINFO].data ||

@@ -55,6 +55,8 @@ const char *sock_netid(const struct sock_rec *r)
 {
 	const struct sock_kind *k = sock_kind(r);
 
+	if (r->kind == KIND_TCP && (r->flags & SOCK_F_SUBFLOW))
+		return "mptcp_sf"; /* a TCP subflow of an MPTCP socket */
 	for (size_t i = 0; i < k->nsubtypes; i++)
 		if (k->subtypes[i].type == r->x.type)
 			return k->subtypes[i].netid;
