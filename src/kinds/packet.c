@@ -224,7 +224,7 @@ static bool pk_dec(struct pk_cur *c, bool sign, uint64_t limit, int64_t *ret)
 	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
 		unsigned d = (unsigned)(*c->p - '0');
 
-		if (v > (limit - d) / 10)
+		if (d > limit || v > (limit - d) / 10)
 			return false;
 		v = v * 10 + d;
 		n++;

@@ -442,7 +442,7 @@ static const struct state_info unix_states[SK_STATE_MAX] = {
 	},
 	[SK_CLOSE] = {
 		"UNCONN", "CLOSE", "UNCONN", SIDE_BOTH, ROLE_NONE,
-		"not connected: a datagram socket, or one not yet listening or connected",
+		"not connected: a datagram socket, or not yet listening or connected",
 		"The socket is neither listening nor connected. Most often it is a datagram socket that receives "
 		"from anyone who sends to its name, as syslog does on /dev/log or journald on its sockets, or one "
 		"that sends with sendto() to a name each time. A stream or seqpacket socket is here between "
