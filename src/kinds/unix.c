@@ -143,10 +143,12 @@ static void ux_fill_mem(struct sock_ext *ext, const struct ux_attr *a)
 {
 	size_t n = a->len / sizeof(uint32_t);
 
+	if (n == 0)
+		return;
 	if (n > sizeof(ext->mem) / sizeof(uint32_t))
 		n = sizeof(ext->mem) / sizeof(uint32_t);
 	memcpy(&ext->mem, a->data, n * sizeof(uint32_t));
-	ext->has_mem = n > 0;
+	ext->has_mem = 1;
 }
 
 static int unix_nl_parse(const void *msg, size_t len, struct sock_rec *rec, struct sock_ext *ext, int *has_ext)
@@ -211,13 +213,12 @@ static int unix_nl_parse(const void *msg, size_t len, struct sock_rec *rec, stru
 		rec->flags |= SOCK_F_SHUTDOWN;
 	}
 
-	want_ext = ext && ((tb[UNIX_DIAG_NAME].data && tb[UNIX_DIAG_NAME].len > 0) || tb[UNIX_DIAG_MEMINFO].data);
+	want_ext = ext && (tb[UNIX_DIAG_NAME].len > 0 || tb[UNIX_DIAG_MEMINFO].len >= sizeof(uint32_t));
 	if (want_ext) {
 		memset(ext, 0, sizeof(*ext));
 		if (tb[UNIX_DIAG_NAME].data)
 			ext->name_len = (uint8_t)ux_name(tb[UNIX_DIAG_NAME].data, tb[UNIX_DIAG_NAME].len, ext->name);
-		if (tb[UNIX_DIAG_MEMINFO].data)
-			ux_fill_mem(ext, &tb[UNIX_DIAG_MEMINFO]);
+		ux_fill_mem(ext, &tb[UNIX_DIAG_MEMINFO]);
 	}
 	if (has_ext)
 		*has_ext = want_ext;
