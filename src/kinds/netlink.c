@@ -354,6 +354,45 @@ static const char *const nlk_proto_names[] = {
 	[19] = "ecryptfs",    [20] = "rdma",           [21] = "crypto",       [22] = "smc",
 };
 
+/* ss's names (iproute2's nl_protos), for Local. */
+static const char *const nlk_ss_names[] = {
+	[0] = "rtnl",         [1] = "unused",     [2] = "usersock",   [3] = "fw",
+	[4] = "tcpdiag",      [5] = "nflog",      [6] = "xfrm",       [7] = "selinux",
+	[8] = "iscsi",        [9] = "audit",      [10] = "fiblookup", [11] = "connector",
+	[12] = "nft",         [13] = "ip6fw",     [14] = "dec-rt",    [15] = "uevent",
+	[16] = "genl",        [18] = "scsi-trans", [19] = "ecryptfs", [20] = "rdma",
+	[21] = "crypto",      [22] = "smc",
+};
+
+/* Local "PROTO:PORTID" ("kernel" for port id 0) and Peer "GROUP:PORTID"
+ * when connected, else '*'.  ss prints a process name for a port id that
+ * happens to be a pid; this prints the port id, and -p the real owner. */
+static size_t netlink_endpoint(const struct sock_rec *r, const struct sock_ext *e, bool local, char *buf,
+			       size_t len)
+{
+	const char *pname = NULL;
+	int n;
+
+	if (len == 0)
+		return 0;
+	if (r->x.protocol < sizeof(nlk_ss_names) / sizeof(nlk_ss_names[0]))
+		pname = nlk_ss_names[r->x.protocol];
+	if (!local) {
+		if (r->state == SK_ESTABLISHED)
+			n = snprintf(buf, len, "%u:%u", (unsigned)(r->x.peer >> 32), (unsigned)(uint32_t)r->x.peer);
+		else
+			n = snprintf(buf, len, "*");
+	} else if (r->x.portid == 0) {
+		n = pname ? snprintf(buf, len, "%s:kernel", pname) : snprintf(buf, len, "%u:kernel", r->x.protocol);
+	} else {
+		n = pname ? snprintf(buf, len, "%s:%u", pname, r->x.portid)
+			  : snprintf(buf, len, "%u:%u", r->x.protocol, r->x.portid);
+	}
+	if (n < 0)
+		n = 0;
+	return (size_t)n < len ? (size_t)n : len - 1;
+}
+
 static void nlk_null(struct col_val *v)
 {
 	v->kind = CV_NULL;
@@ -432,7 +471,9 @@ const struct sock_kind kind_netlink = {
 	.proc = netlink_proc,
 	.nproc = sizeof(netlink_proc) / sizeof(netlink_proc[0]),
 	.proc_parse = netlink_proc_parse,
+	.family_name = "netlink",
 	.vocab = netlink_states,
+	.endpoint = netlink_endpoint,
 	.columns = netlink_columns,
 	.ncolumns = sizeof(netlink_columns) / sizeof(netlink_columns[0]),
 };

@@ -13,9 +13,11 @@
  */
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_ether.h>
 #include <linux/netlink.h>
 #include <linux/packet_diag.h>
 #include <linux/sock_diag.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -318,6 +320,40 @@ static const struct {
 	{ 0x88f7, "ptp" },         { 0x6558, "teb" },
 };
 
+static const char *pk_proto_name(uint16_t proto)
+{
+	for (size_t i = 0; i < sizeof(pk_protos) / sizeof(pk_protos[0]); i++)
+		if (pk_protos[i].proto == proto)
+			return pk_protos[i].name;
+	return NULL;
+}
+
+/* Local "PROTO:IFACE" as ss prints it: '*' for every protocol (ETH_P_ALL)
+ * and for any interface, [N] for an unnamed protocol; Peer '*'. */
+static size_t packet_endpoint(const struct sock_rec *r, const struct sock_ext *e, bool local, char *buf,
+			      size_t len)
+{
+	char ifname[IF_NAMESIZE];
+	const char *pname = r->x.protocol == ETH_P_ALL ? "*" : pk_proto_name(r->x.protocol);
+	int n;
+
+	if (len == 0)
+		return 0;
+	if (!local)
+		n = snprintf(buf, len, "*");
+	else if (r->ifindex && if_indextoname(r->ifindex, ifname))
+		n = pname ? snprintf(buf, len, "%s:%s", pname, ifname)
+			  : snprintf(buf, len, "[%u]:%s", (unsigned)r->x.protocol, ifname);
+	else if (r->ifindex)
+		n = pname ? snprintf(buf, len, "%s:if%u", pname, (unsigned)r->ifindex)
+			  : snprintf(buf, len, "[%u]:if%u", (unsigned)r->x.protocol, (unsigned)r->ifindex);
+	else
+		n = pname ? snprintf(buf, len, "%s:*", pname) : snprintf(buf, len, "[%u]:*", (unsigned)r->x.protocol);
+	if (n < 0)
+		n = 0;
+	return (size_t)n < len ? (size_t)n : len - 1;
+}
+
 static void pk_null(struct col_val *v)
 {
 	v->kind = CV_NULL;
@@ -334,17 +370,17 @@ static void pk_name(struct col_val *v, const char *s, size_t n)
 static void get_packet_protocol(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e,
 				struct col_val *v)
 {
+	const char *s;
 	int n;
 
 	if (r->kind != KIND_PACKET) {
 		pk_null(v);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(pk_protos) / sizeof(pk_protos[0]); i++) {
-		if (pk_protos[i].proto == r->x.protocol) {
-			pk_name(v, pk_protos[i].name, strlen(pk_protos[i].name));
-			return;
-		}
+	s = pk_proto_name(r->x.protocol);
+	if (s) {
+		pk_name(v, s, strlen(s));
+		return;
 	}
 	n = snprintf(cc->scratch, sizeof(cc->scratch), "0x%04x", r->x.protocol);
 	pk_name(v, cc->scratch, (size_t)n);
@@ -388,7 +424,9 @@ const struct sock_kind kind_packet = {
 	.proc = packet_proc,
 	.nproc = sizeof(packet_proc) / sizeof(packet_proc[0]),
 	.proc_parse = packet_proc_parse,
+	.family_name = "link",
 	.vocab = packet_states,
+	.endpoint = packet_endpoint,
 	.columns = packet_columns,
 	.ncolumns = sizeof(packet_columns) / sizeof(packet_columns[0]),
 };

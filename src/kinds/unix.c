@@ -19,6 +19,7 @@
 #include <linux/unix_diag.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -392,6 +393,32 @@ static enum state_side unix_side(const struct sock_rec *r, const struct sock_ext
 	}
 }
 
+/* ---- Local and Peer, as ss prints them ---- */
+
+/* "NAME INODE" ('*' when unnamed; an abstract name's NULs as '@') and
+ * "* PEER_INODE". */
+static size_t unix_endpoint(const struct sock_rec *r, const struct sock_ext *e, bool local, char *buf, size_t len)
+{
+	size_t n = 0;
+	int m;
+
+	if (len == 0)
+		return 0;
+	if (local && e && e->name_len > 0) {
+		size_t nl = e->name_len < sizeof(e->name) ? e->name_len : sizeof(e->name);
+
+		for (size_t i = 0; i < nl && n + 1 < len; i++)
+			buf[n++] = e->name[i] ? e->name[i] : '@';
+	} else if (len > 1) {
+		buf[n++] = '*';
+	}
+	buf[n] = '\0';
+	m = snprintf(buf + n, len - n, " %llu", (unsigned long long)(local ? r->inode : r->x.peer));
+	if (m > 0)
+		n += (size_t)m < len - n ? (size_t)m : len - n - 1;
+	return n;
+}
+
 /* ---- vocabulary ---- */
 
 static const struct state_info unix_states[SK_STATE_MAX] = {
@@ -562,7 +589,9 @@ const struct sock_kind kind_unix = {
 	.nproc = sizeof(unix_proc) / sizeof(unix_proc[0]),
 	.proc_parse = unix_proc_parse,
 	.vocab = unix_states,
+	.family_name = "unix",
 	.side = unix_side,
+	.endpoint = unix_endpoint,
 	.columns = unix_columns,
 	.ncolumns = sizeof(unix_columns) / sizeof(unix_columns[0]),
 };

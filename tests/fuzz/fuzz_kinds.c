@@ -65,6 +65,17 @@ static void check_rec(unsigned id, const struct sock_rec *rec, const struct sock
 	r.kind = (uint8_t)id;
 	if (sock_side(&r, ext) >= SIDE_MAX || !sock_netid(&r) || !sock_state_info(&r))
 		abort();
+	for (int local = 0; local < 2; local++) {
+		char buf[320];
+		size_t n;
+
+		n = k->endpoint(&r, ext, local, buf, sizeof(buf));
+		if (n >= sizeof(buf) || buf[n] != '\0' || memchr(buf, '\0', n))
+			abort();
+		n = k->endpoint(&r, ext, local, buf, 4);
+		if (n >= 4 || buf[n] != '\0')
+			abort();
+	}
 	for (size_t i = 0; i < k->ncolumns; i++) {
 		struct col_val v;
 

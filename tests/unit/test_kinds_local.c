@@ -969,6 +969,84 @@ static void t_columns(void **state)
 	assert_true(v.u == 4242);
 }
 
+static void assert_ep(unsigned kind, const struct sock_rec *r, const struct sock_ext *e, bool local,
+		      const char *want, size_t wlen)
+{
+	char buf[320];
+	size_t n;
+
+	memset(buf, 'X', sizeof(buf));
+	n = K(kind)->endpoint(r, e, local, buf, sizeof(buf));
+	assert_int_equal(n, wlen);
+	assert_memory_equal(buf, want, wlen);
+	assert_int_equal(buf[n], '\0');
+	/* a short buffer: truncated and terminated */
+	memset(buf, 'X', sizeof(buf));
+	n = K(kind)->endpoint(r, e, local, buf, 3);
+	assert_true(n <= 2);
+	assert_int_equal(buf[n], '\0');
+}
+
+static void t_endpoints(void **state)
+{
+	struct sock_rec r;
+	struct sock_ext e;
+
+	(void)state;
+	assert_string_equal(K(KIND_UNIX)->family_name, "unix");
+	assert_string_equal(K(KIND_PACKET)->family_name, "link");
+	assert_string_equal(K(KIND_NETLINK)->family_name, "netlink");
+
+	memset(&r, 0, sizeof(r));
+	memset(&e, 0, sizeof(e));
+	r.kind = KIND_UNIX;
+	r.inode = 3033403;
+	r.x.peer = 12;
+	assert_ep(KIND_UNIX, &r, NULL, true, "* 3033403", 9);
+	assert_ep(KIND_UNIX, &r, &e, true, "* 3033403", 9);
+	assert_ep(KIND_UNIX, &r, &e, false, "* 12", 4);
+	memcpy(e.name, "@a\0b", 4);
+	e.name_len = 4;
+	assert_ep(KIND_UNIX, &r, &e, true, "@a@b 3033403", 12);
+	memset(e.name, 'n', sizeof(e.name));
+	e.name_len = sizeof(e.name);
+	{
+		char want[200];
+
+		memset(want, 'n', sizeof(e.name));
+		memcpy(want + sizeof(e.name), " 3033403", 8);
+		assert_ep(KIND_UNIX, &r, &e, true, want, sizeof(e.name) + 8);
+	}
+
+	memset(&r, 0, sizeof(r));
+	r.kind = KIND_PACKET;
+	r.x.protocol = ETH_P_ALL;
+	assert_ep(KIND_PACKET, &r, NULL, true, "*:*", 3);
+	assert_ep(KIND_PACKET, &r, NULL, false, "*", 1);
+	r.x.protocol = ETH_P_IP;
+	r.ifindex = 1; /* lo, in any namespace */
+	assert_ep(KIND_PACKET, &r, NULL, true, "ip:lo", 5);
+	r.x.protocol = 0x1234;
+	r.ifindex = 0;
+	assert_ep(KIND_PACKET, &r, NULL, true, "[4660]:*", 8);
+	r.ifindex = 99999;
+	assert_ep(KIND_PACKET, &r, NULL, true, "[4660]:if99999", 14);
+
+	memset(&r, 0, sizeof(r));
+	r.kind = KIND_NETLINK;
+	r.state = SK_CLOSE;
+	assert_ep(KIND_NETLINK, &r, NULL, true, "rtnl:kernel", 11);
+	assert_ep(KIND_NETLINK, &r, NULL, false, "*", 1);
+	r.x.protocol = NETLINK_SOCK_DIAG;
+	r.x.portid = 3126649473u;
+	assert_ep(KIND_NETLINK, &r, NULL, true, "tcpdiag:3126649473", 18);
+	r.x.protocol = 200;
+	assert_ep(KIND_NETLINK, &r, NULL, true, "200:3126649473", 14);
+	r.state = SK_ESTABLISHED;
+	r.x.peer = 3ull << 32 | 4242;
+	assert_ep(KIND_NETLINK, &r, NULL, false, "3:4242", 6);
+}
+
 /* ---- live sockets in a private namespace (root) ---- */
 
 static int live_fail;
@@ -1460,6 +1538,7 @@ int main(void)
 		cmocka_unit_test(t_proc_prefixes),
 		cmocka_unit_test(t_vocab),
 		cmocka_unit_test(t_columns),
+		cmocka_unit_test(t_endpoints),
 		cmocka_unit_test(t_live),
 	};
 
