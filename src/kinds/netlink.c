@@ -465,6 +465,7 @@ const struct sock_kind kind_netlink = {
 	.title = "netlink",
 	.inet = false,
 	.bytecode = false,
+	.dedupe = true, /* 6.18 lists a socket bound and in groups twice */
 	.states = NLK_STATES,
 	.nl_request = netlink_nl_request,
 	.nl_parse = netlink_nl_parse,

@@ -996,6 +996,7 @@ static void t_endpoints(void **state)
 	assert_string_equal(K(KIND_UNIX)->family_name, "unix");
 	assert_string_equal(K(KIND_PACKET)->family_name, "link");
 	assert_string_equal(K(KIND_NETLINK)->family_name, "netlink");
+	assert_true(K(KIND_NETLINK)->dedupe);
 
 	memset(&r, 0, sizeof(r));
 	memset(&e, 0, sizeof(e));
