@@ -30,6 +30,9 @@ enum sock_kind_id {
 	KIND_UDP = 1,
 	KIND_UDPLITE = 2,
 	KIND_RAW = 3,
+	KIND_UNIX = 4,
+	KIND_PACKET = 5,
+	KIND_NETLINK = 6,
 	KIND_MPTCP = 7,
 	KIND_MAX = 8
 };

@@ -11,12 +11,16 @@
 #include "kind.h"
 
 extern const struct sock_kind kind_tcp, kind_udp, kind_udplite, kind_raw, kind_mptcp;
+extern const struct sock_kind kind_unix, kind_packet, kind_netlink;
 
 static const struct sock_kind *const kind_table[KIND_MAX] = {
 	[KIND_TCP] = &kind_tcp,
 	[KIND_UDP] = &kind_udp,
 	[KIND_UDPLITE] = &kind_udplite,
 	[KIND_RAW] = &kind_raw,
+	[KIND_UNIX] = &kind_unix,
+	[KIND_PACKET] = &kind_packet,
+	[KIND_NETLINK] = &kind_netlink,
 	[KIND_MPTCP] = &kind_mptcp,
 };
 
