@@ -104,21 +104,21 @@ static int run_explain(const struct options *opt)
 			mask |= SK_ALL_STATES;
 			continue;
 		}
+		/* a TCP state (any spelling); ss's UNCONN and ESTAB are other kinds' words */
+		st = state_from_name(w);
+		if (st > 0 && strcasecmp(w, "unconn") && strcasecmp(w, "estab")) {
+			mask |= 1u << st;
+			continue;
+		}
 		if (kind_state_word(w, kmask)) {
 			kinds = true;
-			if (strcasecmp(w, "unconn") && strcasecmp(w, "estab"))
-				continue;
+			continue;
 		}
-		st = state_from_name(w);
-		if (st < 0) {
-			fprintf(stderr, "sockscope: unknown state or kind '%s'; valid states:", w);
-			for (size_t j = 0; j < SK_STATE_MAX - 1; j++)
-				fprintf(stderr, " %s", state_name(state_display_order[j]));
-			fprintf(stderr, "; kinds: %s\n", KINDS_QUERY_WORDS);
-			return EXIT_USAGE;
-		}
-		if (strcasecmp(w, "unconn") && strcasecmp(w, "estab"))
-			mask |= 1u << st;
+		fprintf(stderr, "sockscope: unknown state or kind '%s'; valid states:", w);
+		for (size_t j = 0; j < SK_STATE_MAX - 1; j++)
+			fprintf(stderr, " %s", state_name(state_display_order[j]));
+		fprintf(stderr, "; kinds: %s\n", KINDS_QUERY_WORDS);
+		return EXIT_USAGE;
 	}
 	if (!mask && !kinds)
 		mask = SK_ALL_STATES;

@@ -348,6 +348,22 @@ static void get_processes(struct col_ctx *cc, const struct sock_rec *r, const st
 	v->procs.v = o;
 }
 
+/* The processes at the other end of a UNIX connection: the owners of the
+ * peer's inode (ss cannot show them). */
+static void get_peer_processes(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e,
+			       struct col_val *v)
+{
+	const struct sock_owner *o = NULL;
+
+	if (r->kind != KIND_UNIX || !r->x.peer || !cc->owners) {
+		v->kind = CV_NULL;
+		return;
+	}
+	v->kind = CV_PROCS;
+	v->procs.n = procmap_lookup(cc->owners, r->x.peer, &o);
+	v->procs.v = o;
+}
+
 static void get_pid(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
 {
 	const struct sock_owner *o;
@@ -525,6 +541,8 @@ static const struct column columns[] = {
 	{"retransmits", "Retrans", CT_UINT, CG_NONE, R, 0, "retransmissions of the current timer", get_retransmits},
 	{"processes", "Process", CT_PROCS, CG_NONE, 0, NEED_OWNERS,
 	 "owning processes: pid, command name and fd of each (empty when none or not visible)", get_processes},
+	{"peer_processes", "Peer Process", CT_PROCS, CG_NONE, 0, NEED_OWNERS,
+	 "UNIX: the processes holding the other end of the connection", get_peer_processes},
 	{"pid", "PID", CT_UINT, CG_NONE, R, NEED_OWNERS, "pid of the first owning process", get_pid},
 	{"comm", "Command", CT_STR, CG_NONE, 0, NEED_OWNERS, "command name of the first owning process", get_comm},
 	{"tcp_info", "TCP Info", CT_OBJECT, CG_NONE, 0, I, "all tcp_info columns below, as one object in JSON",
@@ -775,8 +793,9 @@ size_t columns_default(const struct options *opt, const struct column **out, siz
 
 	uint32_t kinds = opt->kinds ? opt->kinds : KIND_BIT(KIND_TCP);
 
-	/* ss's Netid column, when more than one kind is shown; always in data */
-	if (!table || (kinds & (kinds - 1)))
+	/* ss's Netid column, when more than one kind (or a kind with several
+	 * types: UNIX, packet) is shown; always in data */
+	if (!table || (kinds & (kinds - 1)) || (kind_get(__builtin_ctz(kinds)) && kind_get(__builtin_ctz(kinds))->nsubtypes))
 		n = add(out, n, max, "netid");
 	if (table) {
 		static const char *const base[] = {"state", "recv_q", "send_q", "local", "peer", "side"};
@@ -801,6 +820,8 @@ size_t columns_default(const struct options *opt, const struct column **out, siz
 			n = add_group(out, n, max, CG_MEM, true);
 		if (opt->processes)
 			n = add(out, n, max, "processes");
+		if (opt->processes && (kinds & KIND_BIT(KIND_UNIX)))
+			n = add(out, n, max, "peer_processes");
 		return n;
 	}
 

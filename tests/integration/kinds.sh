@@ -56,8 +56,10 @@ while IFS= read -r t; do
 	for f in local peer recv_q side; do
 		want=$(jq -r --arg f "$f" '.[$f] // empty' <<<"$t")
 		[ -n "$want" ] || continue
-		check "$netid inode $ino $f = $want (got $(jq -r --arg f "$f" '.[$f]' <<<"$got"))" \
-			test "$(jq -r --arg f "$f" '.[$f]' <<<"$got")" = "$want"
+		val=$(jq -r --arg f "$f" '.[$f]' <<<"$got")
+		# UNIX endpoints read "NAME INODE" as in ss: the name is the first word
+		[ "$kind" = unix ] && [[ $f == local || $f == peer ]] && val=${val% *}
+		check "$netid inode $ino $f = $want (got $val)" test "$val" = "$want"
 	done
 done <"$TMP/truth"
 
@@ -117,9 +119,14 @@ else
 fi
 # every kind /proc has, from /proc: the same sockets as netlink gives
 plist=$(IFS=,; echo "${kinds[*]}" | sed 's/,mptcp//; s/^mptcp,//')
-"$S" -N "$NS" -A "$plist" -n -H --columns=netid,state,local,peer,inode | sort >"$TMP/nl.txt"
-"$S" -N "$NS" -A "$plist" -n -H --columns=netid,state,local,peer,inode --backend=proc 2>"$TMP/proc.err" |
-	sort >"$TMP/proc.txt"
+# (/proc has no UNIX peer, lists connections not yet accepted with no inode,
+# and does not see the dump's own netlink socket: those are left out)
+procview() {
+	"$S" -N "$NS" -A "$plist" -n -H --columns=netid,state,inode,local "$@" |
+		awk '$3 != 0 && $4 !~ /^tcpdiag:[0-9]/ { $1 = $1; print }' | sort
+}
+procview >"$TMP/nl.txt"
+procview --backend=proc 2>"$TMP/proc.err" >"$TMP/proc.txt"
 check "--backend=proc: same sockets as netlink for $plist" diff -u "$TMP/nl.txt" "$TMP/proc.txt"
 # MPTCP has no /proc table: said so, exit 3
 if [[ ,$list, == *,mptcp,* ]]; then
@@ -151,7 +158,7 @@ if [[ ,$list, == *,unix,* ]]; then
 	n=$("$S" -N "$NS" -x -n -H "src $TMP/*.sock" | wc -l)
 	check "-x src PATH-GLOB: the listener and its accepted end (got $n)" test "$n" = 2
 	ip netns exec "$NS" ss -xaH | awk '{ print $1, $2, $3 }' | sort >"$TMP/x.ss"
-	"$S" -N "$NS" -x -H --columns=netid,state,recv_q | sort >"$TMP/x.sc"
+	"$S" -N "$NS" -x -H --columns=netid,state,recv_q | awk '{ print $1, $2, $3 }' | sort >"$TMP/x.sc"
 	check "-x: the same UNIX sockets, states and Recv-Q as ss -xa" diff -u "$TMP/x.ss" "$TMP/x.sc"
 	check "-xp: owners shown" grep -q python3 <("$S" -N "$NS" -xp)
 fi
