@@ -70,6 +70,7 @@ static bool can_fall_back(int err)
 struct dedupe {
 	sock_sink_fn sink;
 	void *arg;
+	bool flagged_only; /* only the kinds whose flag says so (a replay of all kinds) */
 	uint64_t *slot;
 	size_t cap, n;
 	unsigned long dropped;
@@ -108,7 +109,7 @@ static int dedupe_sink(void *arg, const struct sock_rec *rec, const struct sock_
 		dd->n = 0;
 		return dd->sink(dd->arg, NULL, NULL);
 	}
-	if (rec->inode) {
+	if (rec->inode && (!dd->flagged_only || sock_kind(rec)->dedupe)) {
 		if (2 * (dd->n + 1) > dd->cap && dedupe_grow(dd) < 0)
 			return -ENOMEM;
 		for (h = (rec->inode * 0x9e3779b97f4a7c15ULL) & (dd->cap - 1); dd->slot[h]; h = (h + 1) & (dd->cap - 1)) {
@@ -272,9 +273,16 @@ int collect_run(const struct collect_req *req, sock_sink_fn sink, void *arg, str
 	switch (req->backend) {
 	case BACKEND_PROC:
 		return proc_collect_all(req, sink, arg, res);
-	case BACKEND_REPLAY:
+	case BACKEND_REPLAY: {
+		struct dedupe dd = {.sink = sink, .arg = arg, .flagged_only = true};
+		int err;
+
 		res->used = BACKEND_REPLAY;
-		return nl_diag_replay(req->replay_path, req, sink, arg, res);
+		err = nl_diag_replay(req->replay_path, req, dedupe_sink, &dd, res);
+		res->records -= dd.dropped;
+		free(dd.slot);
+		return err;
+	}
 	case BACKEND_NETLINK:
 		return nl_collect_all(req, sink, arg, res);
 	case BACKEND_AUTO:

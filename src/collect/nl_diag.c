@@ -544,6 +544,8 @@ int nl_diag_collect(const struct collect_req *req, unsigned kind, int rec_fd, bo
 		op = run->op;
 	if (r == 0)
 		res->used = BACKEND_NETLINK;
+	else if (rec_fd >= 0 && strcmp(op, "record"))
+		(void)nl_record_rewind(rec_fd, rec_start); /* a kind that failed leaves nothing to replay */
 out:
 	free(buf);
 	free(run);
