@@ -23,6 +23,8 @@
  */
 #include "nl_diag.h"
 
+#include "needs.h"
+
 #define NL_DIAG_RECV_TIMEOUT_S 10
 
 #include <endian.h>
