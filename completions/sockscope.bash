@@ -13,7 +13,7 @@ time-wait closed'
 _sockscope_states=${_sockscope_states//$'\n'/ }
 
 # Options taking an argument as a separate word (long and short forms).
-_sockscope_argopts='--query -A --family --net -N --backend --proc-root --record --replay --format -f --columns --sort --group-by --watch
+_sockscope_argopts='--query -A --family --net -N --backend --proc-root --host-root --cgroup-root --record --replay --format -f --columns --sort --group-by --watch
 --delay -d --samples --interval --threshold'
 _sockscope_argopts=${_sockscope_argopts//$'\n'/ }
 
@@ -40,8 +40,8 @@ _sockscope_options()
 {
 	local cmd=$1
 	local -a common=(--tcp -t --udp -u --raw -w --unix -x --packet -0 --mptcp -M --query -A --family --ipv4 -4 --ipv6 -6 --listening -l --all -a --numeric -n --resolve -r --no-header -H
-		--processes -p --extended -e --options -o --info -i --memory -m --summary -s --net -N --backend
-		--proc-root --record --replay --format -f --json -J --columns --sort --group-by)
+		--processes -p --extended -e --options -o --info -i --memory -m --summary -s --net -N --all-netns --backend
+		--proc-root --host-root --cgroup-root --record --replay --format -f --json -J --columns --sort --group-by)
 	local -a always=(--list-columns --color --help -h --version -V --list-options)
 
 	case $cmd in
@@ -103,8 +103,8 @@ _sockscope_value()
 	--query | -A) mapfile -t COMPREPLY < <(compgen -W 'all inet tcp udp udplite raw unix unix_stream unix_dgram unix_seqpacket packet packet_raw packet_dgram netlink mptcp' -- "$cur") ;;
 	--family) mapfile -t COMPREPLY < <(compgen -W 'inet inet6 unix link netlink' -- "$cur") ;;
 	--color) mapfile -t COMPREPLY < <(compgen -W 'auto always never' -- "$cur") ;;
-	--group-by) mapfile -t COMPREPLY < <(compgen -W 'state process local-port remote-host remote' -- "$cur") ;;
-	--proc-root)
+	--group-by) mapfile -t COMPREPLY < <(compgen -W 'state process local-port remote-host remote netns container pod unit' -- "$cur") ;;
+	--proc-root | --host-root | --cgroup-root)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		;;

@@ -21,7 +21,7 @@ function __sockscope_cmd
             case --
                 echo list
                 return
-            case --query -A --family --net --backend --proc-root --record --replay --format --columns --sort --group-by --watch --delay \
+            case --query -A --family --net --backend --proc-root --host-root --cgroup-root --record --replay --format --columns --sort --group-by --watch --delay \
                 --samples --interval --threshold
                 set skip 1
             case '--*'
@@ -133,13 +133,16 @@ complete -c sockscope -n $sock -s N -l net -x -a '(__sockscope_netns) (__fish_co
     -d 'inspect another network namespace'
 complete -c sockscope -n $sock -l backend -x -a 'auto netlink proc' -d 'where to read sockets from'
 complete -c sockscope -n $sock -l proc-root -x -a '(__fish_complete_directories)' -d 'read /proc files under DIR'
+complete -c sockscope -n $sock -l all-netns -d 'every network namespace of the host'
+complete -c sockscope -n $sock -l host-root -x -a '(__fish_complete_directories)' -d 'read name files under DIR'
+complete -c sockscope -n $sock -l cgroup-root -x -a '(__fish_complete_directories)' -d 'the cgroup v2 mount'
 complete -c sockscope -n $sock -l record -r -F -d 'save the raw netlink dump to FILE'
 complete -c sockscope -n $sock -l replay -r -F -d 'read sockets from a saved dump'
 complete -c sockscope -n $sock -s f -l format -x -a 'table json jsonl csv prom' -d 'output format'
 complete -c sockscope -n $sock -s J -l json -d 'same as --format=json'
 complete -c sockscope -n $sock -l columns -x -a '(__sockscope_columns)' -d 'columns to show, comma-separated'
 complete -c sockscope -n $sock -l sort -x -a '(__sockscope_columns sort)' -d 'sort keys (- for descending)'
-complete -c sockscope -n $sock -l group-by -x -a 'state process local-port remote-host remote' -d 'counts per group'
+complete -c sockscope -n $sock -l group-by -x -a 'state process local-port remote-host remote netns container pod unit' -d 'counts per group'
 
 # list only
 complete -c sockscope -n '__sockscope_cmd_is list' -l no-legend -d 'do not print the state legend'

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "allns.h"
 #include "collect.h"
 #include "columns.h"
 #include "diagnose.h"
@@ -232,6 +233,31 @@ static const char *kind_list(uint32_t mask, char *buf, size_t len)
 		n += (size_t)w;
 	}
 	return buf;
+}
+
+/* --all-netns: one line for the namespaces that could not be read, one for
+ * those read through /proc/PID/net, one for those that vanished.  Returns
+ * true when the listing is partial. */
+static bool allns_notices(const struct pipeline *p)
+{
+	const struct allns_stats *st;
+
+	if (!p->allns)
+		return false;
+	st = allns_stats(p->allns);
+	if (st->unreadable)
+		fprintf(stderr,
+			"sockscope: %u of %u network namespace(s) could not be read (%s): entering needs CAP_SYS_ADMIN "
+			"and none has a process whose /proc/PID/net is readable; the listing is partial: %s\n",
+			st->unreadable, st->found, strerror(st->enter_err ? -st->enter_err : EPERM),
+			st->unreadable_names);
+	else if (st->via_proc)
+		fprintf(stderr,
+			"sockscope: entering network namespaces refused (%s); %u read through /proc/PID/net instead\n",
+			strerror(st->enter_err ? -st->enter_err : EPERM), st->via_proc);
+	if (st->vanished)
+		fprintf(stderr, "sockscope: %u network namespace(s) vanished during the run, skipped\n", st->vanished);
+	return st->unreadable > 0;
 }
 
 static void notices(const struct options *opt, const struct pipeline *p, const struct collect_result *res)
@@ -563,6 +589,8 @@ static int run_list(const struct options *opt_in, bool *closed)
 		need |= NEED_OWNERS;
 	if (opt->group == GROUP_PROCESS)
 		need |= NEED_OWNERS;
+	if (opt->group >= GROUP_NETNS)
+		need |= NEED_CGROUP;
 	for (int i = 0; i < nkeys; i++)
 		need |= keys[i].col->need;
 	err = pipeline_init(&p, opt, need, &fe);
@@ -660,6 +688,8 @@ static int run_list(const struct options *opt_in, bool *closed)
 		rc = EXIT_FAIL;
 	} else {
 		notices(opt, &p, &res);
+		if (allns_notices(&p) && !err)
+			rc = EXIT_PARTIAL;
 		if (!err && res.unlisted)
 			rc = EXIT_PARTIAL;
 	}

@@ -56,6 +56,9 @@ enum opt_id {
 	OPT_MEMORY,
 	OPT_SUMMARY,
 	OPT_NET,
+	OPT_ALL_NETNS,
+	OPT_HOST_ROOT,
+	OPT_CGROUP_ROOT,
 	OPT_BACKEND,
 	OPT_PROC_ROOT,
 	OPT_RECORD,
@@ -125,6 +128,12 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_SUMMARY] = {"summary", 's', OA_NONE, NULL, NULL, C_SOCK, "show counts per state and family"},
 	[OPT_NET] = {"net", 'N', OA_REQUIRED, "NAME|PATH", "@netns", C_SOCK,
 		     "inspect another network namespace (name or path)"},
+	[OPT_ALL_NETNS] = {"all-netns", 0, OA_NONE, NULL, NULL, C_SOCK,
+			   "every network namespace, with a where column"},
+	[OPT_HOST_ROOT] = {"host-root", 0, OA_REQUIRED, "DIR", "@dir", C_SOCK,
+			   "read container and pod name files under DIR"},
+	[OPT_CGROUP_ROOT] = {"cgroup-root", 0, OA_REQUIRED, "DIR", "@dir", C_SOCK,
+			     "the cgroup v2 mount (default: found in mountinfo)"},
 	[OPT_BACKEND] = {"backend", 0, OA_REQUIRED, "WHICH", "auto netlink proc", C_SOCK,
 			 "auto (netlink, else /proc), netlink or proc"},
 	[OPT_PROC_ROOT] = {"proc-root", 0, OA_REQUIRED, "DIR", "@dir", C_SOCK,
@@ -140,8 +149,8 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_LIST_COLUMNS] = {"list-columns", 0, OA_NONE, NULL, NULL, C_ALL, "list the columns and exit"},
 	[OPT_SORT] = {"sort", 0, OA_REQUIRED, "KEY[,KEY...]", "@columns", C_SOCK,
 		      "sort by these columns; a leading - sorts descending"},
-	[OPT_GROUP_BY] = {"group-by", 0, OA_REQUIRED, "KEY", "state process local-port remote-host remote", C_SOCK,
-			  "counts per state, process, local-port, remote(-host)"},
+	[OPT_GROUP_BY] = {"group-by", 0, OA_REQUIRED, "KEY", "state process local-port remote-host remote netns container pod unit",
+			  C_SOCK, "counts per state, process, port, peer, netns, pod..."},
 	[OPT_COLOR] = {"color", 0, OA_OPTIONAL, "WHEN", "auto always never", C_ALL,
 		       "colorize: auto, always or never (no WHEN: always)"},
 	[OPT_WATCH] = {"watch", 0, OA_REQUIRED, "SECONDS", NULL, C_LIST, "repeat the listing every SECONDS"},
@@ -441,6 +450,17 @@ static int apply(struct options *opt, int id, const char *arg, uint8_t *fam, cha
 		r = nonempty(id, arg, err, errlen);
 		opt->netns = arg;
 		break;
+	case OPT_ALL_NETNS:
+		opt->all_netns = true;
+		break;
+	case OPT_HOST_ROOT:
+		r = nonempty(id, arg, err, errlen);
+		opt->host_root = arg;
+		break;
+	case OPT_CGROUP_ROOT:
+		r = nonempty(id, arg, err, errlen);
+		opt->cgroup_root = arg;
+		break;
 	case OPT_BACKEND:
 		r = parse_enum(id, arg, &v, err, errlen);
 		opt->backend = v == 1 ? BACKEND_NETLINK : v == 2 ? BACKEND_PROC : BACKEND_AUTO;
@@ -695,6 +715,11 @@ int options_parse(int argc, char **argv, struct options *opt, char *err, size_t 
 		opt->backend = BACKEND_PROC;
 	if (opt->record && opt->replay)
 		return set_err(err, errlen, "options '--record' and '--replay' cannot be used together");
+	if (opt->all_netns && opt->netns)
+		return set_err(err, errlen, "options '--all-netns' and '--net' cannot be used together");
+	if (opt->all_netns && (opt->record || opt->replay))
+		return set_err(err, errlen, "option '--all-netns' cannot be used with '--%s'",
+			       opt->record ? "record" : "replay");
 	return 0;
 }
 

@@ -25,7 +25,18 @@ enum command {
 enum format { FMT_TABLE, FMT_JSON, FMT_JSONL, FMT_CSV, FMT_PROM };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
-enum group_by { GROUP_NONE, GROUP_STATE, GROUP_PROCESS, GROUP_LOCAL_PORT, GROUP_REMOTE_HOST, GROUP_REMOTE };
+enum group_by {
+	GROUP_NONE,
+	GROUP_STATE,
+	GROUP_PROCESS,
+	GROUP_LOCAL_PORT,
+	GROUP_REMOTE_HOST,
+	GROUP_REMOTE,
+	GROUP_NETNS,
+	GROUP_CONTAINER,
+	GROUP_POD,
+	GROUP_UNIT,
+};
 
 struct options {
 	enum command cmd;
@@ -54,6 +65,9 @@ struct options {
 	const char *sort;        /* --sort=KEY[,KEY] */
 	enum group_by group;     /* --group-by */
 	const char *netns;       /* -N NAME / --net=PATH */
+	bool all_netns;          /* --all-netns */
+	const char *host_root;   /* --host-root=DIR: name files (default "/") */
+	const char *cgroup_root; /* --cgroup-root=DIR: the cgroup2 mount (default: from mountinfo) */
 	const char *record;      /* --record=FILE */
 	const char *replay;      /* --replay=FILE */
 	double interval;         /* -d SECONDS (top), --interval (check) */

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "allns.h"
+#include "attrib.h"
 #include "names.h"
 #include "kind.h"
 #include "needs.h"
@@ -89,6 +91,24 @@ int pipeline_init(struct pipeline *p, const struct options *opt, unsigned need, 
 			return err;
 		}
 	}
+	if (opt->all_netns) {
+		err = allns_new(&(struct allns_opts){.proc_root = NULL}, &p->allns);
+		if (err) {
+			pipeline_fini(p);
+			return err;
+		}
+	}
+	if (p->need & NEED_CGROUP) {
+		err = attrib_new(&(struct attrib_opts){.host_root = opt->host_root,
+						       .cgroup_root = opt->cgroup_root,
+						       .netns_name = opt->all_netns ? NULL : opt->netns},
+				 &p->attr);
+		if (err) {
+			pipeline_fini(p);
+			return err;
+		}
+		attrib_set_allns(p->attr, p->allns);
+	}
 	if ((p->need & (NEED_NAMES | NEED_USER)) || opt->resolve) {
 		err = names_new(0, &p->names);
 		if (err) {
@@ -110,6 +130,15 @@ int pipeline_set_filter(struct pipeline *p, const char *expr, struct filter_erro
 	filter_free(p->filter);
 	p->filter = f;
 	p->need |= filter_needs(f);
+	if ((p->need & NEED_CGROUP) && !p->attr) {
+		err = attrib_new(&(struct attrib_opts){.host_root = p->opt->host_root,
+						       .cgroup_root = p->opt->cgroup_root,
+						       .netns_name = p->opt->all_netns ? NULL : p->opt->netns},
+				 &p->attr);
+		if (err)
+			return err;
+		attrib_set_allns(p->attr, p->allns);
+	}
 	set_request(p);
 	return 0;
 }
@@ -147,6 +176,12 @@ static int filter_sink(void *arg, const struct sock_rec *rec, const struct sock_
 		return fs->sink(fs->arg, NULL, NULL);
 	}
 	fs->p->seen++;
+	if (ext && ext->has_cgroup) {
+		if (fs->p->attr && attrib_note(fs->p->attr, rec, ext->cgroup_id) < 0)
+			return -ENOMEM;
+		if (sock_ext_bare(ext))
+			ext = NULL;
+	}
 	if (fs->p->opt->listening && rec->state == SK_CLOSE && (KIND_BIT(rec->kind) & LISTEN_ONLY_KINDS))
 		return 0;
 	if (!sock_subtype_wanted(rec, fs->p->opt->subtypes))
@@ -162,7 +197,12 @@ int pipeline_stream(struct pipeline *p, sock_sink_fn sink, void *arg, struct col
 	struct filter_sink fs = {.p = p, .sink = sink, .arg = arg};
 
 	fs.env.owners = p->owners;
+	fs.env.attr = p->attr;
 	p->seen = 0;
+	if (p->attr)
+		attrib_snapshot(p->attr);
+	if (p->allns)
+		return allns_collect(p->allns, &p->req, filter_sink, &fs, res);
 	return collect_run(&p->req, filter_sink, &fs, res);
 }
 
@@ -181,6 +221,7 @@ void pipeline_col_ctx(struct pipeline *p, struct col_ctx *cc)
 	memset(cc, 0, sizeof(*cc));
 	cc->owners = p->owners;
 	cc->names = p->names;
+	cc->attr = p->attr;
 	cc->resolve_hosts = p->opt->resolve;
 	cc->resolve_services = !p->opt->numeric;
 }
@@ -192,6 +233,8 @@ void pipeline_fini(struct pipeline *p)
 	filter_free(p->filter);
 	procmap_free(p->owners);
 	names_free(p->names);
+	attrib_free(p->attr);
+	allns_free(p->allns);
 	if (p->netns_fd >= 0)
 		close(p->netns_fd);
 	memset(p, 0, sizeof(*p));

@@ -18,6 +18,8 @@
 #include "sock.h"
 
 struct names;
+struct allns;
+struct attrib;
 
 struct pipeline {
 	const struct options *opt;
@@ -28,6 +30,8 @@ struct pipeline {
 	struct procmap_stats owner_stats;
 	struct names *names;         /* service/user/host caches, NULL if -n and no user column */
 	int netns_fd;                /* -N: namespace fd, else -1 */
+	struct allns *allns;         /* --all-netns, else NULL */
+	struct attrib *attr;         /* when need & NEED_CGROUP: where, container, pod, unit, cgroup */
 	unsigned long seen;          /* records the last collection received (before the user-space filter) */
 };
 

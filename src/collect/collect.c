@@ -142,13 +142,13 @@ static int proc_collect(const struct collect_req *req, unsigned kind, sock_sink_
 		}
 	}
 	if (kind == KIND_TCP || kind == KIND_MPTCP) {
-		err = procfs_read(req->netns_fd >= 0 ? "/proc/thread-self"
+		err = procfs_read(req->netns_fd >= 0 || req->thread_ns ? "/proc/thread-self"
 						     : (req->proc_root ? req->proc_root : "/proc"),
 				  kind_get(kind), req->families, req->states, sink, arg, &st);
 	} else {
 		struct dedupe dd = {.sink = sink, .arg = arg};
 
-		err = procfs_read(req->netns_fd >= 0 ? "/proc/thread-self"
+		err = procfs_read(req->netns_fd >= 0 || req->thread_ns ? "/proc/thread-self"
 						     : (req->proc_root ? req->proc_root : "/proc"),
 				  kind_get(kind), req->families, req->states, dedupe_sink, &dd, &st);
 		st.records -= dd.dropped;

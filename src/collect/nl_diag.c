@@ -23,6 +23,8 @@
  */
 #include "nl_diag.h"
 
+#include "needs.h"
+
 #define NL_DIAG_RECV_TIMEOUT_S 10
 
 #include <endian.h>
@@ -115,6 +117,9 @@ static int nl_on_sock(struct nl_run *run, const struct nlmsghdr *nlh)
 	    !(run->req->states & (1u << rec.state)))
 		return 0;
 	rec.kind = (uint8_t)run->kind_id;
+	/* a cgroup id alone is not worth an extension unless it is wanted */
+	if (has_ext && !(run->req->need & NEED_CGROUP) && sock_ext_bare(&run->ext))
+		has_ext = 0;
 	r = run->sink(run->arg, &rec, has_ext ? &run->ext : NULL);
 	if (r < 0) {
 		run->op = "sink";

@@ -16,6 +16,7 @@
 struct procmap;
 struct names;
 struct sock_owner;
+struct attrib;
 
 enum col_type {
 	CT_STR,    /* string */
@@ -64,6 +65,7 @@ struct sock_rate {
 struct col_ctx {
 	const struct procmap *owners; /* NULL unless NEED_OWNERS */
 	struct names *names;          /* NULL: print numbers */
+	struct attrib *attr;          /* NULL unless NEED_CGROUP: where, container, pod, ... */
 	bool resolve_hosts;           /* -r */
 	bool resolve_services;        /* !-n */
 	const struct sock_rate *rate; /* live view only, per row; NULL otherwise */

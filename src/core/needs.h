@@ -15,4 +15,5 @@ enum need {
 	NEED_USER = 1u << 4,   /* uid -> user name */
 	NEED_NAMES = 1u << 5,  /* service / host names */
 	NEED_SHUTDOWN = 1u << 6,
+	NEED_CGROUP = 1u << 7, /* the socket's cgroup id and what it says (where, container, pod, unit) */
 };

@@ -29,6 +29,8 @@ struct collect_req {
 	const char *replay_path;   /* BACKEND_REPLAY: a file written by record */
 	const char *record_path;   /* netlink: save the raw dump here (NULL: don't) */
 	int netns_fd;              /* >= 0: open sockets inside this namespace */
+	bool thread_ns;            /* the calling thread was moved into the namespace to read (--all-netns
+				    * workers): the /proc back end reads /proc/thread-self/net */
 };
 
 struct collect_result {

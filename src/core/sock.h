@@ -97,7 +97,16 @@ struct sock_ext {
 	uint8_t tos;
 	uint8_t name_len;      /* UNIX: length of name (0: unnamed) */
 	char name[110];        /* UNIX: the path, an abstract name as "@name"; not NUL-terminated */
+	uint8_t has_cgroup;    /* cgroup_id is valid (INET_DIAG_CGROUP_ID: full inet sockets) */
+	uint64_t cgroup_id;    /* the socket's cgroup v2 id (the directory's inode); in transit only:
+				* the pipeline moves it to its side table and sets never store it */
 };
+
+/* True if ext carries nothing but the cgroup id (the sinks then pass NULL on). */
+static inline bool sock_ext_bare(const struct sock_ext *e)
+{
+	return e->info_len == 0 && !e->has_mem && !e->cong[0] && !e->tos && !e->name_len;
+}
 
 /* True if the tcp_info field FIELD is present in EXT. */
 #define SOCK_INFO_HAS(ext, field) \

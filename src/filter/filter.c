@@ -25,6 +25,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 
+#include "attrib.h"
 #include "filter.h"
 #include "filter_int.h"
 #include "kind.h"
@@ -667,7 +668,7 @@ static uint32_t states_of_role(int role)
 
 enum key {
 	K_SRC, K_DST, K_SPORT, K_DPORT, K_STATE, K_PID, K_PROCESS, K_UID, K_USER, K_SIDE, K_ROLE,
-	K_RECVQ, K_SENDQ, K_INODE, K_NETID, K_DEV, K_NONE
+	K_RECVQ, K_SENDQ, K_INODE, K_NETID, K_DEV, K_NETNS, K_CONTAINER, K_POD, K_UNIT, K_CGROUP, K_NONE
 };
 
 static enum key key_of(const char *w)
@@ -681,7 +682,8 @@ static enum key key_of(const char *w)
 		{"comm", K_PROCESS},  {"uid", K_UID},         {"user", K_USER},    {"side", K_SIDE},
 		{"role", K_ROLE},     {"recvq", K_RECVQ},     {"recv-q", K_RECVQ}, {"sendq", K_SENDQ},
 		{"send-q", K_SENDQ},  {"inode", K_INODE},     {"ino", K_INODE},    {"netid", K_NETID},
-		{"dev", K_DEV},
+		{"dev", K_DEV},        {"netns", K_NETNS},  {"container", K_CONTAINER},
+		{"pod", K_POD},        {"unit", K_UNIT},       {"cgroup", K_CGROUP},
 	};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -719,7 +721,7 @@ static int parse_term(struct parser *ps, uint32_t *ret)
 		else
 			set_error(ps, kpos, klen,
 				  "unknown key '%.30s' (expected src, dst, sport, dport, state, pid, process, uid, "
-				  "user, side, role, recvq, sendq, inode, netid or dev)",
+				  "user, side, role, recvq, sendq, inode, netid, dev, netns, container, pod, unit or cgroup)",
 				  ps->t.text);
 		return -EINVAL;
 	}
@@ -739,6 +741,11 @@ static int parse_term(struct parser *ps, uint32_t *ret)
 		case K_ROLE:
 		case K_NETID:
 		case K_DEV:
+		case K_NETNS:
+		case K_CONTAINER:
+		case K_POD:
+		case K_UNIT:
+		case K_CGROUP:
 			if (op != OP_EQ && op != OP_NE) {
 				set_error(ps, ps->t.pos, ps->t.len, "'%s' cannot be used with '%s' (only = and !=)",
 					  op_names[op], kname);
@@ -766,6 +773,13 @@ static int parse_term(struct parser *ps, uint32_t *ret)
 		break;
 	case K_PROCESS:
 		what = "a process name or pattern";
+		break;
+	case K_NETNS:
+	case K_CONTAINER:
+	case K_POD:
+	case K_UNIT:
+	case K_CGROUP:
+		what = "a name or pattern";
 		break;
 	case K_USER:
 		what = "a user name";
@@ -856,6 +870,17 @@ static int parse_term(struct parser *ps, uint32_t *ret)
 	}
 	case K_PROCESS:
 		nd->kind = FN_PROCESS;
+		nd->glob = strdup(ps->t.text);
+		r = nd->glob ? 0 : -ENOMEM;
+		break;
+	case K_NETNS:
+	case K_CONTAINER:
+	case K_POD:
+	case K_UNIT:
+	case K_CGROUP:
+		nd->kind = FN_ATTR;
+		nd->field = key == K_NETNS ? AF_NETNS : key == K_CONTAINER ? AF_CONTAINER : key == K_POD ? AF_POD :
+			    key == K_UNIT ? AF_UNIT : AF_CGROUP;
 		nd->glob = strdup(ps->t.text);
 		r = nd->glob ? 0 : -ENOMEM;
 		break;
@@ -1217,6 +1242,8 @@ static bool match_node(const struct filter *f, uint32_t i, const struct sock_rec
 		return r->state < 32 && (nd->mask & BIT(r->state));
 	case FN_PROCESS:
 		return match_owner(nd, r, env);
+	case FN_ATTR:
+		return env && env->attr && attrib_match(env->attr, r, env->owners, nd->field, nd->glob);
 	case FN_NUM:
 		switch (nd->field) {
 		case NUM_PID:
@@ -1319,6 +1346,8 @@ unsigned filter_needs(const struct filter *f)
 	for (size_t i = 0; i < f->n; i++)
 		if (f->nodes[i].kind == FN_PROCESS || (f->nodes[i].kind == FN_NUM && f->nodes[i].field == NUM_PID))
 			need |= NEED_OWNERS;
+		else if (f->nodes[i].kind == FN_ATTR)
+			need |= NEED_CGROUP;
 	return need;
 }
 

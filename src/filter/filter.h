@@ -18,6 +18,7 @@
 
 struct filter;
 struct procmap;
+struct attrib;
 
 struct filter_error {
 	size_t pos;     /* byte offset in the joined expression */
@@ -30,6 +31,7 @@ struct filter_error {
 struct filter_env {
 	const struct procmap *owners; /* NULL if not built */
 	const struct sock_ext *ext;   /* the record's extension (UNIX names), may be NULL */
+	struct attrib *attr;          /* NULL unless NEED_CGROUP (netns, container, pod, unit, cgroup) */
 };
 
 /* Joins argv with spaces and parses.  An empty argv gives a filter matching

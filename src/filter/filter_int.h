@@ -22,6 +22,7 @@ enum fnode_kind {
 	FN_PROCESS, /* fnmatch(glob, comm) on any owner */
 	FN_NETID,   /* the socket's kind is field (and, if num, its type bit is in num) */
 	FN_PATH,    /* fnmatch(glob, UNIX name): src only (local) */
+	FN_ATTR,    /* fnmatch(glob, ...) on the attribution (field: enum attrib_field): user space only */
 	FN_AND,
 	FN_OR,
 	FN_NOT,
@@ -37,13 +38,13 @@ struct fnode {
 	uint8_t family;   /* FN_HOST: 0 (any address), AF_INET or AF_INET6 */
 	uint8_t plen;     /* FN_HOST: prefix length in bits */
 	uint8_t cmp;      /* FN_PORT, FN_NUM: enum fcmp */
-	uint8_t field;    /* FN_NUM: enum fnum_field */
+	uint8_t field;    /* FN_NUM: enum fnum_field; FN_ATTR: enum attrib_field */
 	int32_t port;     /* FN_HOST: -1 for any port; FN_PORT: the port */
 	uint8_t addr[16]; /* FN_HOST: network order, IPv4 in the first 4 bytes */
 	uint32_t mask;    /* FN_STATES: bits 1 << SK_* */
 	uint64_t num;     /* FN_NUM */
 	uint32_t a, b;    /* FN_AND/FN_OR: both children; FN_NOT: a */
-	char *glob;       /* FN_PROCESS, FN_PATH: owned */
+	char *glob;       /* FN_PROCESS, FN_PATH, FN_ATTR: owned */
 };
 
 struct filter {

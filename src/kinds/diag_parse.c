@@ -32,7 +32,7 @@
 #define DIAG_ATTR_HDRLEN NLA_ALIGN(sizeof(struct nlattr))
 
 /* The attributes we look at; others are skipped. */
-enum { DIAG_TB_MAX = INET_DIAG_ULP_INFO };
+enum { DIAG_TB_MAX = INET_DIAG_CGROUP_ID };
 
 struct diag_attr {
 	const uint8_t *data; /* payload, NULL if absent */
@@ -49,6 +49,8 @@ static size_t diag_attr_min_len(unsigned type)
 	case INET_DIAG_PROTOCOL:
 	case INET_DIAG_SKV6ONLY:
 		return 1;
+	case INET_DIAG_CGROUP_ID:
+		return sizeof(uint64_t);
 	default:
 		return 0;
 	}
@@ -166,6 +168,12 @@ static void diag_fill_ext(struct sock_ext *ext, const struct diag_attr tb[DIAG_T
 	if (n * sizeof(uint32_t) < sizeof(ext->mem))
 		memset((uint8_t *)&ext->mem + n * sizeof(uint32_t), 0, sizeof(ext->mem) - n * sizeof(uint32_t));
 	ext->has_mem = n > 0;
+	ext->has_cgroup = 0;
+	ext->cgroup_id = 0;
+	if (tb[INET_DIAG_CGROUP_ID].data) {
+		memcpy(&ext->cgroup_id, tb[INET_DIAG_CGROUP_ID].data, sizeof(ext->cgroup_id));
+		ext->has_cgroup = 1;
+	}
 	ext->tos = 0;
 	ext->name_len = 0;
 	if (tb[INET_DIAG_TOS].data)
@@ -251,7 +259,7 @@ int diag_parse_inet(const void *buf, size_t len, uint8_t proto, struct sock_rec 
 	r.ext = SOCK_NO_EXT;
 
 	has_ext = tb[INET_DIAG_INFO].data || tb[INET_DIAG_CONG].data || tb[INET_DIAG_SKMEMINFO].data ||
-		  tb[INET_DIAG_TOS].data || tb[INET_DIAG_TCLASS].data;
+		  tb[INET_DIAG_TOS].data || tb[INET_DIAG_TCLASS].data || tb[INET_DIAG_CGROUP_ID].data;
 	if (ext && has_ext)
 		diag_fill_ext(ext, tb);
 	*rec = r;

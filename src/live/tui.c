@@ -851,6 +851,14 @@ static const char *group_label(enum group_by g)
 		return "state";
 	case GROUP_REMOTE:
 		return "remote";
+	case GROUP_NETNS:
+		return "netns";
+	case GROUP_CONTAINER:
+		return "container";
+	case GROUP_POD:
+		return "pod";
+	case GROUP_UNIT:
+		return "unit";
 	case GROUP_NONE:
 		break;
 	}

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "attrib.h"
 #include "kind.h"
 #include "names.h"
 #include "needs.h"
@@ -495,6 +496,49 @@ static void get_rx_rate(struct col_ctx *cc, const struct sock_rec *r, const stru
 		v->kind = CV_NULL;
 }
 
+/* ---- attribution (NEED_CGROUP) ---------------------------------------- */
+
+static const struct attrib_view *view_of(struct col_ctx *cc, const struct sock_rec *r)
+{
+	return cc->attr ? attrib_view(cc->attr, r, cc->owners) : NULL;
+}
+
+static void set_opt_str(struct col_val *v, const char *s)
+{
+	if (s && s[0])
+		set_str(v, s);
+	else
+		v->kind = CV_NULL;
+}
+
+#define ATTR_GETTER(fn, field)                                                                                   \
+	static void fn(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v) \
+	{                                                                                                        \
+		const struct attrib_view *av = view_of(cc, r);                                                   \
+		set_opt_str(v, av ? av->field : NULL);                                                           \
+	}
+
+ATTR_GETTER(get_where, where)
+ATTR_GETTER(get_netns, netns)
+ATTR_GETTER(get_container_id, container_id)
+ATTR_GETTER(get_container, container)
+ATTR_GETTER(get_pod, pod)
+ATTR_GETTER(get_pod_ns, pod_ns)
+ATTR_GETTER(get_unit, unit)
+ATTR_GETTER(get_cgroup, cgroup)
+
+#undef ATTR_GETTER
+
+static void get_netns_inode(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
+{
+	const struct attrib_view *av = view_of(cc, r);
+
+	if (av && av->netns_ino)
+		set_uint(v, av->netns_ino);
+	else
+		v->kind = CV_NULL;
+}
+
 #define I NEED_INFO
 #define M NEED_MEM
 #define R COLF_RIGHT
@@ -545,6 +589,26 @@ static const struct column columns[] = {
 	 "UNIX: the processes holding the other end of the connection", get_peer_processes},
 	{"pid", "PID", CT_UINT, CG_NONE, R, NEED_OWNERS, "pid of the first owning process", get_pid},
 	{"comm", "Command", CT_STR, CG_NONE, 0, NEED_OWNERS, "command name of the first owning process", get_comm},
+	{"where", "Where", CT_STR, CG_NONE, 0, NEED_CGROUP,
+	 "who holds the socket: host, pod:NS/NAME, docker:NAME (or another runtime), unit:NAME.service, netns:NAME "
+	 "or netns:INODE (default with --all-netns)",
+	 get_where},
+	{"netns", "Netns", CT_STR, CG_NONE, 0, NEED_CGROUP,
+	 "network namespace: host (the reader's), the ip netns name, the pod or container holding it, or net:[INODE]",
+	 get_netns},
+	{"netns_inode", "NetnsIno", CT_UINT, CG_NONE, R, NEED_CGROUP,
+	 "inode of the network namespace (null when read through /proc/PID/net only)", get_netns_inode},
+	{"container_id", "Container ID", CT_STR, CG_NONE, 0, NEED_CGROUP,
+	 "container id, 12 hex digits, from the cgroup (null if none)", get_container_id},
+	{"container", "Container", CT_STR, CG_NONE, 0, NEED_CGROUP,
+	 "container name: Docker's, the Kubernetes container's, the LXC name (null if unknown)", get_container},
+	{"pod", "Pod", CT_STR, CG_NONE, 0, NEED_CGROUP, "Kubernetes pod name (null if none)", get_pod},
+	{"pod_namespace", "Pod NS", CT_STR, CG_NONE, 0, NEED_CGROUP, "Kubernetes namespace of the pod (null if none)",
+	 get_pod_ns},
+	{"unit", "Unit", CT_STR, CG_NONE, 0, NEED_CGROUP, "systemd unit outside any container (null if none)",
+	 get_unit},
+	{"cgroup", "Cgroup", CT_STR, CG_NONE, 0, NEED_CGROUP,
+	 "cgroup v2 path of the owning process (-p) or of the socket (null for TIME-WAIT and /proc)", get_cgroup},
 	{"tcp_info", "TCP Info", CT_OBJECT, CG_NONE, 0, I, "all tcp_info columns below, as one object in JSON",
 	 get_group_info},
 	{"rtt_ms", "RTT(ms)", CT_FLOAT, CG_INFO, R, I, "smoothed round-trip time, ms", get_rtt},
@@ -818,6 +882,8 @@ size_t columns_default(const struct options *opt, const struct column **out, siz
 			n = add_group(out, n, max, CG_INFO, true);
 		if (opt->memory)
 			n = add_group(out, n, max, CG_MEM, true);
+		if (opt->all_netns)
+			n = add(out, n, max, "where");
 		if (opt->processes)
 			n = add(out, n, max, "processes");
 		if (opt->processes && (kinds & KIND_BIT(KIND_UNIX)))
@@ -847,6 +913,13 @@ size_t columns_default(const struct options *opt, const struct column **out, siz
 			n = add(out, n, max, "pid");
 			n = add(out, n, max, "comm");
 		}
+	}
+	if (opt->all_netns) {
+		static const char *const where[] = {"where", "netns", "netns_inode", "container_id", "container",
+						    "pod", "pod_namespace", "unit"};
+
+		for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++)
+			n = add(out, n, max, where[i]);
 	}
 	if (opt->info)
 		n = json ? add(out, n, max, "tcp_info") : add_group(out, n, max, CG_INFO, false);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "attrib.h"
 #include "explain.h"
 #include "procmap.h"
 #include "states.h"
@@ -305,6 +306,14 @@ const char *group_by_name(enum group_by by)
 		return "remote_host";
 	case GROUP_REMOTE:
 		return "remote";
+	case GROUP_NETNS:
+		return "netns";
+	case GROUP_CONTAINER:
+		return "container";
+	case GROUP_POD:
+		return "pod";
+	case GROUP_UNIT:
+		return "unit";
 	case GROUP_NONE:
 		break;
 	}
@@ -348,6 +357,25 @@ static void group_key(const struct sock_rec *r, enum group_by by, struct col_ctx
 		else
 			obuf_printf(o, "%s:%u", addr, r->rport);
 		break;
+	case GROUP_NETNS:
+	case GROUP_CONTAINER:
+	case GROUP_POD:
+	case GROUP_UNIT: {
+		const struct attrib_view *v = cc->attr ? attrib_view(cc->attr, r, cc->owners) : NULL;
+		const char *s = NULL;
+
+		if (v && by == GROUP_NETNS)
+			s = v->netns;
+		else if (v && by == GROUP_CONTAINER)
+			s = v->container[0] ? v->container : v->container_id;
+		else if (v && by == GROUP_UNIT)
+			s = v->unit;
+		if (v && by == GROUP_POD && v->pod[0])
+			obuf_printf(o, "%s/%s", v->pod_ns, v->pod);
+		else
+			obuf_puts(o, s && s[0] ? s : "-");
+		break;
+	}
 	case GROUP_NONE:
 		break;
 	}

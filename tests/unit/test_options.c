@@ -207,8 +207,8 @@ static void t_enums(void **state)
 		   NULL);
 	expect_err("invalid value 'js' for --format (expected table, json, jsonl, csv or prom)", "-fjs", NULL);
 	expect_err("invalid value 'kernel' for --backend (expected auto, netlink or proc)", "--backend=kernel", NULL);
-	expect_err("invalid value 'local_port' for --group-by (expected state, process, local-port, remote-host or "
-		   "remote)",
+	expect_err("invalid value 'local_port' for --group-by (expected state, process, local-port, remote-host, "
+		   "remote, netns, container, pod or unit)",
 		   "--group-by=local_port", NULL);
 }
 
@@ -465,7 +465,7 @@ static void t_list(void **state)
 					   "record", "replay",   "format",    "json",       "columns",  "list-columns",
 					   "sort",   "group-by", "color",     "watch",      "events",   "delay",
 					   "samples", "interval", "threshold", "help",       "version",
-					   "list-options"};
+					   "list-options", "all-netns", "host-root", "cgroup-root"};
 
 	assert_int_equal(n, sizeof(must) / sizeof(must[0]));
 	for (size_t i = 0; i < n; i++) {
