@@ -10,6 +10,29 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+
+# What the tests need beyond the build (the README's first command installs
+# that): installed here when missing, so that this one command does all the
+# test set-up on a fresh Debian 12 machine.  Not root and something missing:
+# say what, and go on (the tests that need it skip).
+test_pkgs=(meson ninja-build pkg-config gcc libmnl-dev libncurses-dev
+	libcmocka-dev clang libclang-rt-14-dev valgrind cppcheck clang-tidy
+	iproute2 nftables net-tools lsof jq python3 tmux groff-base procps util-linux
+	prometheus jc)
+missing=()
+for p in "${test_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		echo "installing what the tests need: ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+			echo "warning: could not install ${missing[*]}; tests that need them will fail or skip"
+	else
+		echo "note: not installed (run as root to install them): ${missing[*]}"
+	fi
+fi
 fuzz_seconds=${FUZZ_SECONDS:-60}
 passed=0 failed=0 skipped=0
 failures=()
