@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "allns.h"
+#include "attrib.h"
 #include "collect.h"
 #include "columns.h"
 #include "diagnose.h"
@@ -433,6 +434,20 @@ static int print_summary(struct obuf *o, struct render *r)
 	return o->err;
 }
 
+/* check's findings name the container, pod or unit of a socket (--all-netns). */
+struct check_where {
+	struct pipeline *p;
+	const struct procmap *owners;
+};
+
+static const char *check_where(void *arg, const struct sock_rec *r)
+{
+	struct check_where *cw = arg;
+	const struct attrib_view *v = cw->p->attr ? attrib_view(cw->p->attr, r, cw->owners) : NULL;
+
+	return v ? v->where : NULL;
+}
+
 /* `sockscope check`: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
 static int run_check(const struct options *opt)
 {
@@ -467,7 +482,7 @@ static int run_check(const struct options *opt)
 	/* owners are looked up below, after each dump (a filter on pid/process adds its own need) */
 	/* UDP drops come with the socket memory counters */
 	err = pipeline_init(&p, opt,
-			    (opt->info ? NEED_INFO : NEED_NONE) |
+			    (opt->info ? NEED_INFO : NEED_NONE) | (opt->all_netns ? NEED_CGROUP : NEED_NONE) |
 				    (opt->kinds & (KIND_BIT(KIND_UDP) | KIND_BIT(KIND_UDPLITE)) ? NEED_MEM : NEED_NONE),
 			    &fe);
 	if (err) {
@@ -508,8 +523,15 @@ static int run_check(const struct options *opt)
 	}
 	diag_read_facts(root, &after);
 	if (!err) {
+		struct check_where cw = {.p = &p, .owners = maps[n - 1]};
+
+		if (p.attr) {
+			d.where = check_where;
+			d.where_arg = &cw;
+		}
 		d.owners_denied = denied;
 		err = diag_run(&d, ptr, n, (const struct procmap *const *)maps, &before, &after);
+		d.where = NULL;
 	}
 	if (err) {
 		fprintf(stderr, "sockscope: check: cannot read the socket tables: %s\n", strerror(-err));

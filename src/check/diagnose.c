@@ -366,6 +366,8 @@ struct tally {
 	unsigned long flagged;  /* e.g. persist timers */
 	unsigned nex;
 	char ex[DIAG_EXAMPLES][128];
+	struct sock_rec first; /* the first socket counted: where it lives */
+	bool has_first;
 };
 
 struct tallies {
@@ -455,6 +457,10 @@ static void tally_free(struct tallies *t)
 
 static void tally_example(struct tally *t, const struct sock_rec *r)
 {
+	if (!t->has_first) {
+		t->first = *r;
+		t->has_first = true;
+	}
 	if (t->nex < DIAG_EXAMPLES)
 		conn_str(r, t->ex[t->nex++], sizeof(t->ex[0]));
 }
@@ -547,6 +553,17 @@ static struct trend trend_of(const unsigned long *c, size_t ns)
 
 /* A finding about one owner's tally: subject, owner, examples, the last count
  * against the level it crossed, and the first count when several samples. */
+/* Names the container, pod or unit that holds r, in the finding. */
+static void finding_where(struct diag_ctx *d, struct finding *f, const struct sock_rec *r)
+{
+	const char *w = d->where && r ? d->where(d->where_arg, r) : NULL;
+
+	if (!w || !*w || !strcmp(w, "host"))
+		return;
+	snprintf(f->where, sizeof(f->where), "%s", w);
+	cat(f->subject, sizeof(f->subject), " in %s", f->where);
+}
+
 static struct finding *owner_finding(struct diag_ctx *d, enum rule_id rule, enum severity sev, const struct tally *t,
 				     const struct trend *tr, const struct threshold *th, size_t ns)
 {
@@ -555,6 +572,7 @@ static struct finding *owner_finding(struct diag_ctx *d, enum rule_id rule, enum
 	if (!f)
 		return NULL;
 	owner_subject(t, f->subject, sizeof(f->subject));
+	finding_where(d, f, t->has_first ? &t->first : NULL);
 	finding_owner(f, t);
 	finding_examples(f, t);
 	f->value = (long long)tr->last;
@@ -819,6 +837,7 @@ static int rule_accept_queue(struct diag_ctx *d, struct sock_set *const *s, size
 		t = tally_find(&lq, ep);
 		pid = owner_of(pm ? pm[ns - 1] : NULL, r, &comm);
 		snprintf(f->subject, sizeof(f->subject), "listener %s", ep);
+		finding_where(d, f, r);
 		f->port = r->lport;
 		f->value = r->recv_q;
 		f->limit = r->send_q;
@@ -1509,6 +1528,7 @@ static int rule_udp_drops(struct diag_ctx *d, const struct sock_set *last, const
 			return -ENOMEM;
 		endpoint(r, true, ep, sizeof(ep));
 		snprintf(f->subject, sizeof(f->subject), "%s socket %s", sock_kind(r)->title, ep);
+		finding_where(d, f, r);
 		f->port = r->lport;
 		f->value = e->mem.drops;
 		f->limit = -1; /* drops are counted, the buffer is in bytes */
@@ -1566,6 +1586,7 @@ static int rule_local_backlog(struct diag_ctx *d, const struct sock_set *last, c
 		else
 			snprintf(ep, sizeof(ep), "inode %llu", (unsigned long long)r->inode);
 		snprintf(f->subject, sizeof(f->subject), "%s listener %s", kd->title, ep);
+		finding_where(d, f, r);
 		f->value = r->recv_q;
 		f->limit = r->send_q;
 		f->percent = pct;
@@ -1745,6 +1766,10 @@ static void json_finding(const struct finding *f, struct obuf *o)
 	if (f->remote[0]) {
 		obuf_puts(o, ",\"remote\":");
 		json_str(o, f->remote);
+	}
+	if (f->where[0]) {
+		obuf_puts(o, ",\"where\":");
+		json_str(o, f->where);
 	}
 	obuf_puts(o, ",\"examples\":[");
 	for (unsigned i = 0; i < f->nexamples; i++) {

@@ -59,6 +59,7 @@ struct finding {
 	int64_t uid;        /* socket owner uid when the process is not visible, else -1 */
 	uint16_t port;      /* local port, 0 if none */
 	char remote[128];   /* remote host or endpoint, "" if none */
+	char where[96];     /* the container, pod or unit holding it ("pod:NS/NAME"), "" if unknown or the host */
 	unsigned nexamples;
 	char examples[DIAG_EXAMPLES][128]; /* "local -> peer" */
 };
@@ -74,6 +75,10 @@ struct diag_ctx {
 	char unknown[768];  /* what could not be checked, "; "-separated */
 	unsigned long sockets;
 	unsigned long owners_denied;
+	/* optional: where a socket lives (--all-netns: "pod:NS/NAME"); findings
+	 * name it.  NULL or "host": nothing to add. */
+	const char *(*where)(void *arg, const struct sock_rec *r);
+	void *where_arg;
 };
 
 const char *rule_name(enum rule_id r);         /* "close-wait", ... */

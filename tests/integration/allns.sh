@@ -173,6 +173,22 @@ else
 	check "--group-by=pod" sh -c "\"\$@\" --group-by=pod | grep -Eq '^prod/api +3 '" sh "${ss[@]}"
 	check "-p: the process's cgroup, json" sh -c "\"\$@\" -p -f json | jq -e '[.sockets[] | select(.container == \"web\" and .container_id == \"${id1:0:12}\")] | length == 2'" sh "${ss[@]}"
 	check "without the host tree: the id" sh -c "'$SOCKSCOPE' --all-netns -n --host-root=/nonexistent -H --no-legend | grep -q ' docker:${id1:0:12}\$'"
+	# check blames the container: fill the accept queue of one of its listeners
+	port=$("${ss[@]}" -H --no-legend --columns=local_port 'container web' | head -1 | tr -d ' ')
+	holder=${pids[${#pids[@]} - 2]}
+	nsenter -t "$holder" -n ip link set lo up
+	nsenter -t "$holder" -n python3 -c "import socket, time
+s = [socket.create_connection(('127.0.0.1', $port)) for _ in range(4)]
+time.sleep(8)" &
+	filler=$!
+	sleep 1
+	"${ss[@]}" check -f json >"$tmp/check.json"
+	check "check: the full accept queue is blamed on docker:web" \
+		jq -e '[.findings[] | select(.rule == "accept-queue" and .evidence.where == "docker:web")] | length >= 1' \
+		"$tmp/check.json"
+	check "check: the text names it too" sh -c "\"\$@\" check | grep -q 'in docker:web'" sh "${ss[@]}"
+	kill "$filler" 2>/dev/null
+	wait "$filler" 2>/dev/null
 fi
 echo "allns: $(($(date +%s) - start)) s"
 finish
