@@ -21,6 +21,7 @@
 #include "collect.h"
 #include "columns.h"
 #include "diagnose.h"
+#include "events_cmd.h"
 #include "explain.h"
 #include "needs.h"
 #include "options.h"
@@ -796,6 +797,8 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	case CMD_CHECK:
 		return run_check(&opt);
+	case CMD_EVENTS:
+		return events_run(&opt);
 	case CMD_LIST:
 		break;
 	}
