@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -979,6 +980,13 @@ static bool flush_ok(struct ev_ctx *c, int *rc)
 		fprintf(stderr, "sockscope: events: write error: %s\n", strerror(-r));
 		*rc = EV_FAIL;
 		return false;
+	}
+	/* a reader that went away between records (`| head`): the pipe reports POLLERR */
+	{
+		struct pollfd pf = {.fd = c->out.fd, .events = 0};
+
+		if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLERR))
+			return false;
 	}
 	return true;
 }
