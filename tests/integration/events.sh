@@ -88,7 +88,7 @@ fallback() { # fallback NAME PATTERN COMMAND...
 	local what=$1 pat=$2 out
 	shift 2
 	out=$("$@" events -f jsonl --duration=0.3 2>&1 >/dev/null)
-	echo "  $what -> $out"
+	echo "  $what -> $out" >&2
 	[ "$(grep -c 'tracepoint source' <<<"$out")" = 1 ] && grep -q -- "$pat" <<<"$out" &&
 		grep -q 'trying the destroy source' <<<"$out" && grep -Eq 'source: (destroy|poll)\)' <<<"$out"
 }
