@@ -4,7 +4,7 @@
 # makes 1,000 short loopback connections, 100 refused ones and a simultaneous
 # close: exact transition sequences per side, --lifetimes bytes equal to what
 # the peers sent, a filter, the destroy and poll sources, --count, CSV and
-# table, a closed pipe; then the fallbacks with perf_event_paranoid = 3 (as
+# table, -N, a closed pipe; then the fallbacks with perf_event_paranoid = 3 (as
 # nobody, and as root without capabilities): one notice, the next source.
 # `ip netns exec` mounts its own /sys, without tracefs: --mount-tracefs.
 # Root only (77 otherwise); restores the sysctl and removes the namespace.
@@ -28,13 +28,15 @@ ip -n "$ns" link set lo up
 inns() { ip netns exec "$ns" "$@"; }
 inns "$SOCKSCOPE" events --mount-tracefs --source=tracepoint --duration=0.1 >/dev/null 2>"$tmp/probe" ||
 	{ cat "$tmp/probe"; skip "the tracepoint source is unavailable"; }
-base=$((20000 + ($$ % 5000) * 4))
+# below the ephemeral range, so that no client elsewhere on the host gets it
+base=$((10000 + RANDOM % 5000 * 4))
 ports="sport = :$base or dport = :$base or sport = :$((base + 1)) or dport = :$((base + 1)) or sport = :$((base + 3)) or dport = :$((base + 3))"
 # shellcheck disable=SC2086
 {
 	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --duration=7 $ports >"$tmp/tr.json" 2>"$tmp/tr.err" & pids+=($!)
 	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --lifetimes --duration=7 $ports >"$tmp/lt.json" 2>"$tmp/lt.err" & pids+=($!)
 	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --duration=7 sport = :$base >"$tmp/flt.json" 2>"$tmp/flt.err" & pids+=($!)
+	inns "$SOCKSCOPE" events --mount-tracefs -N "$ns" -f jsonl --duration=7 >"$tmp/ns.json" 2>"$tmp/ns.err" & pids+=($!)
 	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --source=destroy --duration=7 >"$tmp/ds.json" 2>"$tmp/ds.err" & pids+=($!)
 	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --source=poll --duration=7 >"$tmp/poll.json" 2>"$tmp/poll.err" & pids+=($!)
 	inns "$SOCKSCOPE" events --mount-tracefs -f csv --count=5 dport = :$base >"$tmp/csv" 2>/dev/null & pids+=($!)
@@ -48,8 +50,8 @@ for p in "${pids[@]}"; do
 	check "sockscope events (pid $p) exits 0" test $? = 0
 done
 pids=()
-cat "$tmp"/{tr,lt,ds,poll}.err
-for m in transitions:tr lifetimes:lt filter:flt destroy:ds poll:poll; do
+cat "$tmp"/{tr,lt,ns,ds,poll}.err
+for m in transitions:tr lifetimes:lt filter:flt netns:ns destroy:ds poll:poll; do
 	if python3 "$here/integration/events_check.py" "${m%%:*}" "$tmp/${m##*:}.json" "$tmp/load.json" "$base"; then
 		ok
 	else

@@ -82,6 +82,15 @@ elif mode == "lifetimes":
 elif mode == "filter":
     check("only matching records (sport = :BASE)", tr and all(r["local_port"] == base for r in tr), f"{len(tr)} records")
     check("all of them: 5 per connection and the listener's 2", len(tr) == 5 * n + 2 or lost, f"{len(tr)}")
+elif mode == "netns":
+    # -N with the tracepoint is best effort (see the man page): nothing from
+    # elsewhere, and at least what process context attributes for sure
+    mine = [r for r in tr if r["local_port"] in ports or r["remote_port"] in ports]
+    check("-N: no record from another namespace", len(mine) == len(tr), f"{len(tr) - len(mine)} foreign")
+    est = sum(1 for c in load["conns"] if any(r["local_port"] == c["port"] and r["state"] == "ESTABLISHED"
+                                              for r in tr))
+    print(f"  -N kept {len(tr)} of {12 * n} transitions of the workload")
+    check("-N: every client's SYN-SENT -> ESTABLISHED", est >= n - lost, f"{est} of {n}")
 elif mode == "destroy":
     mine = [r for r in tr if r["local_port"] in ports or r["remote_port"] in ports]
     check("source destroy in every record", all(r["source"] == "destroy" for r in recs))
