@@ -14,7 +14,7 @@ _sockscope_states=${_sockscope_states//$'\n'/ }
 
 # Options taking an argument as a separate word (long and short forms).
 _sockscope_argopts='--query -A --family --net -N --backend --proc-root --host-root --cgroup-root --record --replay --format -f --columns --sort --group-by --watch
---delay -d --samples --interval --threshold'
+--delay -d --samples --interval --threshold --source --count --duration'
 _sockscope_argopts=${_sockscope_argopts//$'\n'/ }
 
 # If word is a cluster of short options whose last one wants its argument in
@@ -48,6 +48,8 @@ _sockscope_options()
 	top) printf '%s\n' "${common[@]}" --events --delay -d "${always[@]}" ;;
 	explain) printf '%s\n' "${always[@]}" ;;
 	check) printf '%s\n' "${common[@]}" --samples --interval --threshold "${always[@]}" ;;
+	events) printf '%s\n' --ipv4 -4 --ipv6 -6 --numeric -n --no-header -H --net -N --format -f --source --lifetimes \
+		--count --duration --mount-tracefs "${always[@]}" ;;
 	*) printf '%s\n' "${common[@]}" --no-legend --watch --events "${always[@]}" ;;
 	esac
 }
@@ -100,6 +102,7 @@ _sockscope_value()
 	case $opt in
 	--format | -f) mapfile -t COMPREPLY < <(compgen -W 'table json jsonl csv prom' -- "$cur") ;;
 	--backend) mapfile -t COMPREPLY < <(compgen -W 'auto netlink proc' -- "$cur") ;;
+	--source) mapfile -t COMPREPLY < <(compgen -W 'auto tracepoint destroy poll' -- "$cur") ;;
 	--query | -A) mapfile -t COMPREPLY < <(compgen -W 'all inet tcp udp udplite raw unix unix_stream unix_dgram unix_seqpacket packet packet_raw packet_dgram netlink mptcp' -- "$cur") ;;
 	--family) mapfile -t COMPREPLY < <(compgen -W 'inet inet6 unix link netlink' -- "$cur") ;;
 	--color) mapfile -t COMPREPLY < <(compgen -W 'auto always never' -- "$cur") ;;
@@ -122,7 +125,7 @@ _sockscope_value()
 			compopt -o nospace 2>/dev/null
 		fi
 		;;
-	--watch | --delay | -d | --samples | --interval) COMPREPLY=() ;;
+	--watch | --delay | -d | --samples | --interval | --count | --duration) COMPREPLY=() ;;
 	*) return 1 ;;
 	esac
 	return 0
@@ -172,7 +175,7 @@ _sockscope()
 			;;
 		*)
 			case $w in
-			list | top | explain | check) cmd=$w ;;
+			list | top | explain | check | events) cmd=$w ;;
 			*) cmd=list ;;
 			esac
 			break
@@ -203,7 +206,7 @@ _sockscope()
 	fi
 
 	if [[ -z $cmd ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "list top explain check state exclude" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "list top explain check events state exclude" -- "$cur")
 		return
 	fi
 	if [[ $cmd == explain ]]; then

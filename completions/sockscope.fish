@@ -22,14 +22,14 @@ function __sockscope_cmd
                 echo list
                 return
             case --query -A --family --net --backend --proc-root --host-root --cgroup-root --record --replay --format --columns --sort --group-by --watch --delay \
-                --samples --interval --threshold
+                --samples --interval --threshold --source --count --duration
                 set skip 1
             case '--*'
             case '-*'
                 if string match -qr -- '^-[^-]*[NfdA]$' $w
                     set skip 1
                 end
-            case list top explain check
+            case list top explain check events
                 echo $w
                 return
             case '*'
@@ -102,6 +102,7 @@ complete -c sockscope -n __sockscope_no_cmd -a list -d 'list sockets once (the d
 complete -c sockscope -n __sockscope_no_cmd -a top -d 'a live view of sockets'
 complete -c sockscope -n __sockscope_no_cmd -a explain -d 'explain the TCP states'
 complete -c sockscope -n __sockscope_no_cmd -a check -d 'look for trouble, monitoring-plugin style'
+complete -c sockscope -n __sockscope_no_cmd -a events -d 'every TCP state transition or lifetime, as it happens'
 
 # filter words and state names
 complete -c sockscope -n __sockscope_want_state -a "$__sockscope_states" -d 'TCP state'
@@ -157,6 +158,21 @@ complete -c sockscope -n '__sockscope_cmd_is check' -l samples -x -d 'number of 
 complete -c sockscope -n '__sockscope_cmd_is check' -l interval -x -d 'seconds between samples'
 complete -c sockscope -n '__sockscope_cmd_is check' -l threshold -x \
     -a 'close-wait= accept-queue= syn-recv= time-wait= orphans= stuck-data=' -d 'RULE=WARN[:CRIT]'
+
+# events only (it also takes -4 -6 -n -H -N -f, below for it)
+set -l ev '__sockscope_cmd_is events'
+complete -c sockscope -n $ev -s 4 -l ipv4 -d 'IPv4 only'
+complete -c sockscope -n $ev -s 6 -l ipv6 -d 'IPv6 only'
+complete -c sockscope -n $ev -s n -l numeric -d 'show port numbers'
+complete -c sockscope -n $ev -s H -l no-header -d 'do not print the header line'
+complete -c sockscope -n $ev -s N -l net -x -a '(__sockscope_netns) (__fish_complete_path)' \
+    -d 'only the events of this network namespace'
+complete -c sockscope -n $ev -s f -l format -x -a 'table jsonl csv' -d 'output format'
+complete -c sockscope -n $ev -l source -x -a 'auto tracepoint destroy poll' -d 'event source'
+complete -c sockscope -n $ev -l lifetimes -d 'one record per ended connection'
+complete -c sockscope -n $ev -l count -x -d 'stop after N records'
+complete -c sockscope -n $ev -l duration -x -d 'stop after SECONDS'
+complete -c sockscope -n $ev -l mount-tracefs -d 'mount tracefs if it is not mounted'
 
 # every command; --color takes its value only as --color=WHEN
 complete -c sockscope -l list-columns -d 'list the columns and exit'

@@ -22,6 +22,7 @@
 #include "collect.h"
 #include "columns.h"
 #include "diagnose.h"
+#include "events_cmd.h"
 #include "explain.h"
 #include "needs.h"
 #include "options.h"
@@ -818,6 +819,8 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	case CMD_CHECK:
 		return run_check(&opt);
+	case CMD_EVENTS:
+		return events_run(&opt);
 	case CMD_LIST:
 		break;
 	}

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,8 +29,9 @@ enum {
 	C_TOP = 1u << CMD_TOP,
 	C_EXPLAIN = 1u << CMD_EXPLAIN,
 	C_CHECK = 1u << CMD_CHECK,
+	C_EVENTS = 1u << CMD_EVENTS,
 	C_SOCK = C_LIST | C_TOP | C_CHECK, /* everything that reads sockets */
-	C_ALL = C_SOCK | C_EXPLAIN,
+	C_ALL = C_SOCK | C_EXPLAIN | C_EVENTS,
 };
 
 enum opt_id {
@@ -76,6 +78,11 @@ enum opt_id {
 	OPT_SAMPLES,
 	OPT_INTERVAL,
 	OPT_THRESHOLD,
+	OPT_SOURCE,
+	OPT_LIFETIMES,
+	OPT_EV_COUNT,
+	OPT_DURATION,
+	OPT_MOUNT_TRACEFS,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_LIST_OPTIONS,
@@ -109,13 +116,17 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 		       "kinds as ss names them: all, inet, udp, unix, ..."},
 	[OPT_FAMILY] = {"family", 0, OA_REQUIRED, "FAMILY", "inet inet6 unix link netlink", C_SOCK,
 			"sockets of this family (-f takes these too)"},
-	[OPT_IPV4] = {"ipv4", '4', OA_NONE, NULL, NULL, C_SOCK, "IPv4 sockets only (with -6: both, the default)"},
-	[OPT_IPV6] = {"ipv6", '6', OA_NONE, NULL, NULL, C_SOCK, "IPv6 sockets only (with -4: both, the default)"},
+	[OPT_IPV4] = {"ipv4", '4', OA_NONE, NULL, NULL, C_SOCK | C_EVENTS,
+		      "IPv4 sockets only (with -6: both, the default)"},
+	[OPT_IPV6] = {"ipv6", '6', OA_NONE, NULL, NULL, C_SOCK | C_EVENTS,
+		      "IPv6 sockets only (with -4: both, the default)"},
 	[OPT_LISTENING] = {"listening", 'l', OA_NONE, NULL, NULL, C_SOCK, "only listening sockets (LISTEN)"},
 	[OPT_ALL] = {"all", 'a', OA_NONE, NULL, NULL, C_SOCK, "sockets in every state (the default)"},
-	[OPT_NUMERIC] = {"numeric", 'n', OA_NONE, NULL, NULL, C_SOCK, "show port numbers, not service names"},
+	[OPT_NUMERIC] = {"numeric", 'n', OA_NONE, NULL, NULL, C_SOCK | C_EVENTS,
+			 "show port numbers, not service names"},
 	[OPT_RESOLVE] = {"resolve", 'r', OA_NONE, NULL, NULL, C_SOCK, "resolve addresses to host names"},
-	[OPT_NO_HEADER] = {"no-header", 'H', OA_NONE, NULL, NULL, C_SOCK, "do not print the header line"},
+	[OPT_NO_HEADER] = {"no-header", 'H', OA_NONE, NULL, NULL, C_SOCK | C_EVENTS,
+			   "do not print the header line"},
 	[OPT_NO_LEGEND] = {"no-legend", 0, OA_NONE, NULL, NULL, C_LIST,
 			   "do not print the state legend under the table"},
 	[OPT_PROCESSES] = {"processes", 'p', OA_NONE, NULL, NULL, C_SOCK, "show the processes owning each socket"},
@@ -126,7 +137,7 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_INFO] = {"info", 'i', OA_NONE, NULL, NULL, C_SOCK, "show TCP internals (tcp_info: RTT, cwnd, ...)"},
 	[OPT_MEMORY] = {"memory", 'm', OA_NONE, NULL, NULL, C_SOCK, "show socket memory"},
 	[OPT_SUMMARY] = {"summary", 's', OA_NONE, NULL, NULL, C_SOCK, "show counts per state and family"},
-	[OPT_NET] = {"net", 'N', OA_REQUIRED, "NAME|PATH", "@netns", C_SOCK,
+	[OPT_NET] = {"net", 'N', OA_REQUIRED, "NAME|PATH", "@netns", C_SOCK | C_EVENTS,
 		     "inspect another network namespace (name or path)"},
 	[OPT_ALL_NETNS] = {"all-netns", 0, OA_NONE, NULL, NULL, C_SOCK,
 			   "every network namespace, with a where column"},
@@ -141,7 +152,7 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_RECORD] = {"record", 0, OA_REQUIRED, "FILE", "@file", C_SOCK, "save the raw netlink dump to FILE"},
 	[OPT_REPLAY] = {"replay", 0, OA_REQUIRED, "FILE", "@file", C_SOCK,
 			"read sockets from a dump saved with --record"},
-	[OPT_FORMAT] = {"format", 'f', OA_REQUIRED, "FORMAT", "table json jsonl csv prom", C_SOCK,
+	[OPT_FORMAT] = {"format", 'f', OA_REQUIRED, "FORMAT", "table json jsonl csv prom", C_SOCK | C_EVENTS,
 			"table, json, jsonl, csv or prom (or an ss family)"},
 	[OPT_JSON] = {"json", 'J', OA_NONE, NULL, NULL, C_SOCK, "same as --format=json"},
 	[OPT_COLUMNS] = {"columns", 0, OA_REQUIRED, "LIST", "@columns", C_SOCK,
@@ -162,6 +173,14 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_INTERVAL] = {"interval", 0, OA_REQUIRED, "SECONDS", NULL, C_CHECK, "seconds between samples (default 1)"},
 	[OPT_THRESHOLD] = {"threshold", 0, OA_REQUIRED, "RULE=WARN[:CRIT]", NULL, C_CHECK,
 			   "set a rule's warning and critical levels (repeatable)"},
+	[OPT_SOURCE] = {"source", 0, OA_REQUIRED, "WHICH", "auto tracepoint destroy poll", C_EVENTS,
+			"auto (best first), tracepoint, destroy or poll"},
+	[OPT_LIFETIMES] = {"lifetimes", 0, OA_NONE, NULL, NULL, C_EVENTS,
+			   "one record per ended connection instead of per transition"},
+	[OPT_EV_COUNT] = {"count", 0, OA_REQUIRED, "N", NULL, C_EVENTS, "stop after N records"},
+	[OPT_DURATION] = {"duration", 0, OA_REQUIRED, "SECONDS", NULL, C_EVENTS, "stop after SECONDS"},
+	[OPT_MOUNT_TRACEFS] = {"mount-tracefs", 0, OA_NONE, NULL, NULL, C_EVENTS,
+			       "mount tracefs at /sys/kernel/tracing if it is not mounted"},
 	[OPT_HELP] = {"help", 'h', OA_NONE, NULL, NULL, C_ALL, "show this help and exit"},
 	[OPT_VERSION] = {"version", 'V', OA_NONE, NULL, NULL, C_ALL, "show the version and exit"},
 	[OPT_LIST_OPTIONS] = {"list-options", 0, OA_NONE, NULL, NULL, C_ALL,
@@ -173,6 +192,7 @@ static const char *const command_names[] = {
 	[CMD_TOP] = "top",
 	[CMD_EXPLAIN] = "explain",
 	[CMD_CHECK] = "check",
+	[CMD_EVENTS] = "events",
 };
 #define NCOMMANDS (sizeof(command_names) / sizeof(command_names[0]))
 
@@ -534,6 +554,31 @@ static int apply(struct options *opt, int id, const char *arg, uint8_t *fam, cha
 		if (!r)
 			opt->thresholds[opt->nthresholds++] = arg;
 		break;
+	case OPT_SOURCE:
+		r = parse_enum(id, arg, &v, err, errlen);
+		opt->ev_source = (enum ev_source)v; /* the values are listed in enum ev_source order */
+		break;
+	case OPT_LIFETIMES:
+		opt->lifetimes = true;
+		break;
+	case OPT_EV_COUNT: {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = *arg >= '0' && *arg <= '9' ? strtoull(arg, &end, 10) : 0;
+		if (!n || *end || errno || n > ULONG_MAX)
+			r = set_err(err, errlen, "invalid value '%s' for --count (expected a whole number > 0)", arg);
+		else
+			opt->count = (unsigned long)n;
+		break;
+	}
+	case OPT_DURATION:
+		r = parse_seconds(id, arg, &opt->duration, err, errlen);
+		break;
+	case OPT_MOUNT_TRACEFS:
+		opt->mount_tracefs = true;
+		break;
 	case OPT_HELP:
 		opt->help = true;
 		break;
@@ -750,6 +795,7 @@ void options_help(struct obuf *o, enum command cmd)
 			     "       sockscope top [OPTION...] [FILTER]\n"
 			     "       sockscope explain [STATE...]\n"
 			     "       sockscope check [OPTION...] [FILTER]\n"
+			     "       sockscope events [OPTION...] [FILTER]\n"
 			     "\n"
 			     "Lists TCP sockets in all 11 states, with their processes and kernel details.\n"
 			     "\n"
@@ -758,6 +804,7 @@ void options_help(struct obuf *o, enum command cmd)
 			     "  top       a live, sortable view of sockets\n"
 			     "  explain   what each TCP state means and what a pile of them says\n"
 			     "  check     look for trouble (CLOSE-WAIT leaks, full accept queues, ...)\n"
+			     "  events    every TCP state transition or connection lifetime, as it happens\n"
 			     "\n"
 			     "Filter: ss-like words, e.g. state close-wait '( dport = :443 or sport = :80 )'\n");
 		break;
@@ -779,6 +826,15 @@ void options_help(struct obuf *o, enum command cmd)
 			     "Looks for trouble: close-wait, accept-queue, syn-recv, time-wait, orphans,\n"
 			     "stuck-data, udp-drops and local-backlog (UNIX listeners).\n"
 			     "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n");
+		break;
+	case CMD_EVENTS:
+		obuf_puts(o, "Usage: sockscope events [OPTION...] [FILTER]\n"
+			     "\n"
+			     "One record per TCP state transition as it happens (--lifetimes: one per ended\n"
+			     "connection), from the sock:inet_sock_set_state tracepoint (perf_event_open,\n"
+			     "no eBPF), else the sock_diag destroy groups (closed sockets only), else polling\n"
+			     "every 0.1 s.  Formats: table (default), jsonl, csv.  A summary line with the\n"
+			     "totals and the lost samples goes to stderr at the end.\n");
 		break;
 	}
 	obuf_puts(o, "\nOptions:\n");

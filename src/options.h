@@ -20,7 +20,11 @@ enum command {
 	CMD_TOP,     /* sockscope top */
 	CMD_EXPLAIN, /* sockscope explain [STATE...] */
 	CMD_CHECK,   /* sockscope check */
+	CMD_EVENTS,  /* sockscope events */
 };
+
+/* sockscope events --source */
+enum ev_source { EVSRC_AUTO, EVSRC_TRACEPOINT, EVSRC_DESTROY, EVSRC_POLL };
 
 enum format { FMT_TABLE, FMT_JSON, FMT_JSONL, FMT_CSV, FMT_PROM };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -75,6 +79,11 @@ struct options {
 	unsigned samples;        /* check --samples */
 	const char *thresholds[32]; /* check --threshold RULE=W:C, repeatable */
 	size_t nthresholds;
+	enum ev_source ev_source; /* events --source */
+	bool lifetimes;          /* events --lifetimes */
+	bool mount_tracefs;      /* events --mount-tracefs */
+	unsigned long count;     /* events --count=N, 0: no limit */
+	double duration;         /* events --duration=SECONDS, 0: no limit */
 	bool list_columns;       /* --list-columns */
 	bool list_options;       /* --list-options (for completions/docs) */
 	bool help;
@@ -95,5 +104,5 @@ void options_help(struct obuf *o, enum command cmd);
  * "long\tshort\targ\tvalues\tcommands\thelp".  short, arg and values are "-"
  * when absent; an optional argument is written "[ARG]"; values is a
  * space-separated list of accepted words or one completion kind (@file, @dir,
- * @netns, @columns); commands is a comma list ("list,top,check"). */
+ * @netns, @columns); commands is a comma list ("list,top,check,events"). */
 void options_list(struct obuf *o);

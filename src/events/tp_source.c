@@ -494,6 +494,8 @@ static int deliver(struct tp_source *s, uint64_t cutoff, event_sink_fn sink, voi
 	size_t i;
 	int r = 0, n = 0;
 
+	if (!s->npend) /* s->pend may be NULL: qsort and memmove must not see it */
+		return 0;
 	qsort(s->pend, s->npend, sizeof(*s->pend), cmp_pending);
 	for (i = 0; i < s->npend && s->pend[i].ev.time_ns <= cutoff; i++) {
 		n++;

@@ -464,7 +464,8 @@ static void t_list(void **state)
 					   "info",   "memory",   "summary",   "net",        "backend",  "proc-root",
 					   "record", "replay",   "format",    "json",       "columns",  "list-columns",
 					   "sort",   "group-by", "color",     "watch",      "events",   "delay",
-					   "samples", "interval", "threshold", "help",       "version",
+					   "samples", "interval", "threshold", "source", "lifetimes", "count",
+					   "duration", "mount-tracefs", "help", "version",
 					   "list-options", "all-netns", "host-root", "cgroup-root"};
 
 	assert_int_equal(n, sizeof(must) / sizeof(must[0]));
@@ -480,7 +481,7 @@ static void t_list(void **state)
 		}
 		assert_int_equal(nf, 6);
 		assert_true(strlen(f[1]) == 1); /* a letter or '-' */
-		assert_true(strlen(f[4]) > 0 && strspn(f[4], "listopexanchk,") == strlen(f[4]));
+		assert_true(strlen(f[4]) > 0 && strspn(f[4], "listopexanchkvent,") == strlen(f[4]));
 		assert_true(strlen(f[5]) > 5);
 	}
 	for (size_t j = 0; j < sizeof(must) / sizeof(must[0]); j++) {
@@ -494,11 +495,11 @@ static void t_list(void **state)
 	/* a few exact lines */
 	for (size_t i = 0; i < n; i++) {
 		if (!strncmp(lines[i], "format\t", 7))
-			assert_string_equal(lines[i], "format\tf\tFORMAT\ttable json jsonl csv prom\tlist,top,check\t"
+			assert_string_equal(lines[i], "format\tf\tFORMAT\ttable json jsonl csv prom\tlist,top,check,events\t"
 						      "table, json, jsonl, csv or prom (or an ss family)");
 		if (!strncmp(lines[i], "color\t", 6))
-			assert_true(!strncmp(lines[i], "color\t-\t[WHEN]\tauto always never\tlist,top,explain,check\t",
-					     strlen("color\t-\t[WHEN]\tauto always never\tlist,top,explain,check\t")));
+			assert_true(!strncmp(lines[i], "color\t-\t[WHEN]\tauto always never\tlist,top,explain,check,events\t",
+					     strlen("color\t-\t[WHEN]\tauto always never\tlist,top,explain,check,events\t")));
 		if (!strncmp(lines[i], "delay\t", 6))
 			assert_true(!strncmp(lines[i], "delay\td\tSECONDS\t-\ttop\t", 21));
 	}

@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# events: `sockscope events` in a private namespace while tests/events/load.py
+# makes 1,000 short loopback connections, 100 refused ones and a simultaneous
+# close: exact transition sequences per side, --lifetimes bytes equal to what
+# the peers sent, a filter, the destroy and poll sources, --count, CSV and
+# table, -N, a closed pipe; then the fallbacks with perf_event_paranoid = 3 (as
+# nobody, and as root without capabilities): one notice, the next source.
+# `ip netns exec` mounts its own /sys, without tracefs: --mount-tracefs.
+# Root only (77 otherwise); restores the sysctl and removes the namespace.
+. "$(dirname "$0")/lib.sh"
+need_root
+command -v python3 >/dev/null || skip "needs python3"
+here=$SOURCE_ROOT/tests
+ns=sockscope-events-$$-$RANDOM
+tmp=$(mktemp -d)
+paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
+pids=()
+cleanup() {
+	echo "$paranoid" >/proc/sys/kernel/perf_event_paranoid
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+ip netns add "$ns" || skip "cannot create a network namespace"
+ip -n "$ns" link set lo up
+inns() { ip netns exec "$ns" "$@"; }
+inns "$SOCKSCOPE" events --mount-tracefs --source=tracepoint --duration=0.1 >/dev/null 2>"$tmp/probe" ||
+	{ cat "$tmp/probe"; skip "the tracepoint source is unavailable"; }
+# below the ephemeral range, so that no client elsewhere on the host gets it
+base=$((10000 + RANDOM % 5000 * 4))
+ports="sport = :$base or dport = :$base or sport = :$((base + 1)) or dport = :$((base + 1)) or sport = :$((base + 3)) or dport = :$((base + 3))"
+# shellcheck disable=SC2086
+{
+	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --duration=7 $ports >"$tmp/tr.json" 2>"$tmp/tr.err" & pids+=($!)
+	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --lifetimes --duration=7 $ports >"$tmp/lt.json" 2>"$tmp/lt.err" & pids+=($!)
+	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --duration=7 sport = :$base >"$tmp/flt.json" 2>"$tmp/flt.err" & pids+=($!)
+	inns "$SOCKSCOPE" events --mount-tracefs -N "$ns" -f jsonl --duration=7 >"$tmp/ns.json" 2>"$tmp/ns.err" & pids+=($!)
+	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --source=destroy --duration=7 >"$tmp/ds.json" 2>"$tmp/ds.err" & pids+=($!)
+	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --source=poll --duration=7 >"$tmp/poll.json" 2>"$tmp/poll.err" & pids+=($!)
+	inns "$SOCKSCOPE" events --mount-tracefs -f csv --count=5 dport = :$base >"$tmp/csv" 2>/dev/null & pids+=($!)
+	inns "$SOCKSCOPE" events --mount-tracefs --count=5 dport = :$base >"$tmp/table" 2>/dev/null & pids+=($!)
+}
+sleep 1
+inns python3 "$here/events/load.py" 1000 100 0 1 "$base" "$tmp/load.json"
+check "workload ran" test -s "$tmp/load.json"
+for p in "${pids[@]}"; do
+	wait "$p"
+	check "sockscope events (pid $p) exits 0" test $? = 0
+done
+pids=()
+cat "$tmp"/{tr,lt,ns,ds,poll}.err
+for m in transitions:tr lifetimes:lt filter:flt netns:ns destroy:ds poll:poll; do
+	if python3 "$here/integration/events_check.py" "${m%%:*}" "$tmp/${m##*:}.json" "$tmp/load.json" "$base"; then
+		ok
+	else
+		bad "events_check ${m%%:*}"
+	fi
+done
+check "summary line at exit" grep -q 'transitions seen, .* samples lost (source: tracepoint)' "$tmp/tr.err"
+check "csv: header and 5 rows" test "$(head -1 "$tmp/csv" | cut -d, -f1-3)" = "time,event,netid" -a "$(wc -l <"$tmp/csv")" = 6
+check "table: header and 5 rows" test "$(wc -l <"$tmp/table")" = 6
+check "table: its columns" grep -Eq '^TIME +OLD -> NEW +LOCAL +PEER +MS +PROCESS$' "$tmp/table"
+
+# a closed pipe ends the stream with status 0
+inns bash -c '"$0" events --mount-tracefs -f jsonl dport = :'"$base"' | head -n 1 >"$1"; exit ${PIPESTATUS[0]}' \
+	"$SOCKSCOPE" "$tmp/head" &
+hp=$!
+sleep 0.5
+inns python3 -c "
+import socket
+for _ in range(20):
+    try: socket.create_connection(('127.0.0.1', $base), timeout=1)
+    except OSError: pass
+"
+wait "$hp"
+check "| head: exit 0" test $? = 0
+check "| head: one record" test "$(wc -l <"$tmp/head")" = 1
+
+# usage errors
+check "json is not an events format" test "$("$SOCKSCOPE" events -f json --duration=0.1 2>/dev/null; echo $?)" = 2
+check "an owner filter is refused" test "$("$SOCKSCOPE" events --duration=0.1 process python 2>/dev/null; echo $?)" = 2
+
+# fallbacks with perf_event_paranoid = 3: one notice, the next source
+install -m 755 "$SOCKSCOPE" "$tmp/sockscope"
+chmod 755 "$tmp"
+echo 3 >/proc/sys/kernel/perf_event_paranoid
+fallback() { # fallback NAME PATTERN COMMAND...
+	local what=$1 pat=$2 out
+	shift 2
+	out=$("$@" events -f jsonl --duration=0.3 2>&1 >/dev/null)
+	echo "  $what -> $out" >&2
+	[ "$(grep -c 'tracepoint source' <<<"$out")" = 1 ] && grep -q -- "$pat" <<<"$out" &&
+		grep -q 'trying the destroy source' <<<"$out" && grep -Eq 'source: (destroy|poll)\)' <<<"$out"
+}
+check "paranoid 3, nobody: one notice, next source" fallback nobody 'tracepoint source' \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$tmp/sockscope"
+check "paranoid 3, root without capabilities: notice names the sysctl" fallback nocaps 'perf_event_paranoid = 3' \
+	setpriv --inh-caps=-all --bounding-set=-all "$tmp/sockscope"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$tmp/sockscope" events \
+	--source=tracepoint --duration=0.3 2>&1 >/dev/null)
+check "--source=tracepoint without privilege: exit 1, one line" test $? = 1 -a "$(wc -l <<<"$out")" = 1
+echo "$paranoid" >/proc/sys/kernel/perf_event_paranoid
+check "sysctl restored" test "$(cat /proc/sys/kernel/perf_event_paranoid)" = "$paranoid"
+finish
