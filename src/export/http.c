@@ -292,8 +292,12 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0, head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 
 	(void)upload_data;
-	if (*con_cls == NULL) { /* the headers are in: answer now, any body is not read */
+	if (*con_cls == NULL) {
 		*con_cls = (void *)1;
+		/* GET and HEAD are answered once the request is complete, which keeps the
+		 * connection alive; anything else at once, unread, and the connection closes */
+		if (get || head)
+			return MHD_YES;
 	} else if (*upload_size) {
 		*upload_size = 0;
 		return MHD_YES;
