@@ -25,6 +25,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -362,19 +363,93 @@ static int verify_required(gnutls_session_t ses)
 	return verify_chain(ses, true);
 }
 
+/*
+ * Plain HTTP sent to the TLS port: answered as Go's net/http answers it (the
+ * toolkit's servers), a 400 with a one-line reason, instead of a silently
+ * failed handshake.  The transport functions below replace GnuTLS's
+ * defaults on the connection's socket and look at the first bytes once: a
+ * TLS record starts with a byte from 0x14 to 0x18, an HTTP method with a
+ * capital letter.
+ */
+struct tls_sock {
+	int fd;
+	bool checked;
+};
+
+static ssize_t sock_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
+{
+	struct tls_sock *t = p;
+
+	if (!t->checked) {
+		unsigned char b[1];
+		ssize_t n = recv(t->fd, b, sizeof(b), MSG_PEEK);
+
+		if (n <= 0)
+			return n;
+		t->checked = true;
+		if (b[0] >= 'A' && b[0] <= 'Z') {
+			static const char msg[] = "HTTP/1.0 400 Bad Request\r\n\r\n"
+						  "Client sent an HTTP request to an HTTPS server.\n";
+			char drain[4096];
+
+			while (recv(t->fd, drain, sizeof(drain), MSG_DONTWAIT) > 0) /* no reset for unread data */
+				;
+			if (send(t->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+				shutdown(t->fd, SHUT_WR);
+			errno = ECONNRESET;
+			return -1;
+		}
+	}
+	return recv(t->fd, buf, len, 0);
+}
+
+static ssize_t sock_push(gnutls_transport_ptr_t p, const void *buf, size_t len)
+{
+	const struct tls_sock *t = p;
+
+	return send(t->fd, buf, len, MSG_NOSIGNAL);
+}
+
+static int sock_pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
+{
+	const struct tls_sock *t = p;
+	struct pollfd pfd = {.fd = t->fd, .events = POLLIN};
+
+	return poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
+}
+
 static void notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code)
 {
 	const struct gen *g = cls;
-	const union MHD_ConnectionInfo *ci;
+	const union MHD_ConnectionInfo *ci, *fi;
 	gnutls_session_t ses;
+	struct tls_sock *t;
 
-	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		free(*socket_context);
+		*socket_context = NULL;
+		return;
+	}
 	if (code != MHD_CONNECTION_NOTIFY_STARTED || !g->wc.tls)
 		return;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (!ci || !ci->tls_session)
 		return;
 	ses = (gnutls_session_t)ci->tls_session;
+	fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	t = fi ? calloc(1, sizeof(*t)) : NULL;
+	if (t) { /* without it, plain HTTP just fails the handshake */
+		int one = 1;
+
+		t->fd = fi->connect_fd;
+		/* the handshake is several small writes: Nagle and delayed ACKs would add 40 ms */
+		setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		*socket_context = t;
+		gnutls_transport_set_ptr(ses, t);
+		gnutls_transport_set_pull_function(ses, sock_pull);
+		gnutls_transport_set_push_function(ses, sock_push);
+		gnutls_transport_set_pull_timeout_function(ses, sock_pull_timeout);
+	}
 	switch (g->wc.client_auth) {
 	case WEBCONFIG_NO_CLIENT_CERT:
 		gnutls_certificate_server_set_request(ses, GNUTLS_CERT_IGNORE);
