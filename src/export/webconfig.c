@@ -798,8 +798,9 @@ int webconfig_priorities(const struct webconfig *c, char *buf, size_t len)
 		any12 = any12 || ciphers[c->ciphers[i]].kx;
 	if (any12) {
 		sput(&s, ":-KX-ALL:-CIPHER-ALL:-MAC-ALL", "");
-		/* TLS 1.3 keeps its suites, as in Go */
-		sput(&s, ":+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:+AEAD", "");
+		/* TLS 1.3 keeps its suites, as in Go; GnuTLS then allows these ciphers in TLS 1.2 too */
+		if (c->max_version >= 13)
+			sput(&s, ":+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:+AEAD", "");
 		for (size_t i = 0; i < c->nciphers; i++) {
 			const struct cipher_def *d = &ciphers[c->ciphers[i]];
 

@@ -85,7 +85,8 @@ const char *webconfig_client_auth_name(enum webconfig_client_auth a);
  * C, written into BUF.  Returns 0, or -ENOSPC when BUF is too small.  Cipher
  * suites map to the GnuTLS key exchanges, ciphers and MACs they name, which
  * allows their cross product (a superset when kinds are mixed); like Go,
- * they do not restrict TLS 1.3.
+ * they do not restrict TLS 1.3, and when TLS 1.3 is enabled its ciphers
+ * (AES-GCM, ChaCha20-Poly1305) stay allowed in TLS 1.2 as well.
  */
 int webconfig_priorities(const struct webconfig *c, char *buf, size_t len);
 
