@@ -70,6 +70,7 @@ struct flight {
 };
 
 struct server;
+struct conn;
 
 /* One generation of configuration and the daemons serving it. */
 struct gen {
@@ -94,6 +95,8 @@ struct server {
 	struct flight fl;
 	struct basicauth auth;
 	struct gen *cur, *old;
+	pthread_mutex_t conn_mu;
+	struct conn *conns;
 	pthread_mutex_t log_mu;
 	char mhd_msg[256]; /* the last libmicrohttpd message, for start errors */
 };
@@ -102,6 +105,7 @@ static const char page_404[] = "404 page not found\n";
 static const char page_401[] = "Unauthorized\n";
 static const char page_405[] = "405 method not allowed\n";
 
+static void mark_request(struct server *s, struct MHD_Connection *c, bool in);
 static void say(const struct exporter_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const struct exporter_opts *o, const char *fmt, ...)
 {
@@ -295,6 +299,7 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 	(void)upload_data;
 	if (*con_cls == NULL) {
 		*con_cls = (void *)1;
+		mark_request(s, c, true);
 		/* GET and HEAD are answered once the request is complete, which keeps the
 		 * connection alive; anything else at once, unread, and the connection closes */
 		if (get || head)
@@ -371,14 +376,18 @@ static int verify_required(gnutls_session_t ses)
  * TLS record starts with a byte from 0x14 to 0x18, an HTTP method with a
  * capital letter.
  */
-struct tls_sock {
+struct conn {
+	struct conn *prev, *next; /* in server.conns, under server.conn_mu */
 	int fd;
-	bool checked;
+	bool checked;    /* the first bytes were looked at (TLS) */
+	bool in_request; /* between a complete request and its response */
+	bool cut;        /* shut down by the deadline */
+	struct timespec since; /* connection start, or the end of the last response */
 };
 
 static ssize_t sock_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
 {
-	struct tls_sock *t = p;
+	struct conn *t = p;
 
 	if (!t->checked) {
 		unsigned char b[1];
@@ -405,70 +414,120 @@ static ssize_t sock_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
 
 static ssize_t sock_push(gnutls_transport_ptr_t p, const void *buf, size_t len)
 {
-	const struct tls_sock *t = p;
+	const struct conn *t = p;
 
 	return send(t->fd, buf, len, MSG_NOSIGNAL);
 }
 
 static int sock_pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
 {
-	const struct tls_sock *t = p;
+	const struct conn *t = p;
 	struct pollfd pfd = {.fd = t->fd, .events = POLLIN};
 
 	return poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
 }
 
+/*
+ * Every connection is tracked from its start: the loop shuts down those that
+ * have not delivered a complete request within the timeout of their start
+ * or of their last response (slowloris: MHD's own timeout is an idle
+ * timeout, which one byte now and then defeats).  A connection whose
+ * struct cannot be allocated is served untracked.
+ */
 static void notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code)
 {
 	const struct gen *g = cls;
+	struct server *s = g->srv;
 	const union MHD_ConnectionInfo *ci, *fi;
-	gnutls_session_t ses;
-	struct tls_sock *t;
+	struct conn *t = *socket_context;
 
-	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		free(*socket_context);
-		*socket_context = NULL;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) { /* before MHD closes the socket */
+		if (t) {
+			pthread_mutex_lock(&s->conn_mu);
+			if (t->prev)
+				t->prev->next = t->next;
+			else
+				s->conns = t->next;
+			if (t->next)
+				t->next->prev = t->prev;
+			pthread_mutex_unlock(&s->conn_mu);
+			free(t);
+			*socket_context = NULL;
+		}
 		return;
 	}
-	if (code != MHD_CONNECTION_NOTIFY_STARTED || !g->wc.tls)
+	if (code != MHD_CONNECTION_NOTIFY_STARTED)
 		return;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-	if (!ci || !ci->tls_session)
-		return;
-	ses = (gnutls_session_t)ci->tls_session;
 	fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	t = fi ? calloc(1, sizeof(*t)) : NULL;
-	if (t) { /* without it, plain HTTP just fails the handshake */
+	if (!t)
+		return;
+	t->fd = fi->connect_fd;
+	t->checked = !g->wc.tls;
+	clock_gettime(CLOCK_MONOTONIC, &t->since);
+	pthread_mutex_lock(&s->conn_mu);
+	t->next = s->conns;
+	if (s->conns)
+		s->conns->prev = t;
+	s->conns = t;
+	pthread_mutex_unlock(&s->conn_mu);
+	*socket_context = t;
+	if (!g->wc.tls)
+		return;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci && ci->tls_session) {
+		gnutls_session_t ses = (gnutls_session_t)ci->tls_session;
 		int one = 1;
 
-		t->fd = fi->connect_fd;
 		/* the handshake is several small writes: Nagle and delayed ACKs would add 40 ms */
 		setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		*socket_context = t;
 		gnutls_transport_set_ptr(ses, t);
 		gnutls_transport_set_pull_function(ses, sock_pull);
 		gnutls_transport_set_push_function(ses, sock_push);
 		gnutls_transport_set_pull_timeout_function(ses, sock_pull_timeout);
+		switch (g->wc.client_auth) {
+		case WEBCONFIG_NO_CLIENT_CERT:
+			gnutls_certificate_server_set_request(ses, GNUTLS_CERT_IGNORE);
+			break;
+		case WEBCONFIG_REQUEST_CLIENT_CERT:
+			gnutls_certificate_server_set_request(ses, GNUTLS_CERT_REQUEST);
+			break;
+		case WEBCONFIG_REQUIRE_ANY_CLIENT_CERT:
+			gnutls_certificate_server_set_request(ses, GNUTLS_CERT_REQUIRE);
+			break;
+		case WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN:
+			gnutls_certificate_server_set_request(ses, GNUTLS_CERT_REQUEST);
+			gnutls_session_set_verify_function(ses, verify_if_given);
+			break;
+		case WEBCONFIG_REQUIRE_AND_VERIFY_CLIENT_CERT:
+			gnutls_certificate_server_set_request(ses, GNUTLS_CERT_REQUIRE);
+			gnutls_session_set_verify_function(ses, verify_required);
+			break;
+		}
 	}
-	switch (g->wc.client_auth) {
-	case WEBCONFIG_NO_CLIENT_CERT:
-		gnutls_certificate_server_set_request(ses, GNUTLS_CERT_IGNORE);
-		break;
-	case WEBCONFIG_REQUEST_CLIENT_CERT:
-		gnutls_certificate_server_set_request(ses, GNUTLS_CERT_REQUEST);
-		break;
-	case WEBCONFIG_REQUIRE_ANY_CLIENT_CERT:
-		gnutls_certificate_server_set_request(ses, GNUTLS_CERT_REQUIRE);
-		break;
-	case WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN:
-		gnutls_certificate_server_set_request(ses, GNUTLS_CERT_REQUEST);
-		gnutls_session_set_verify_function(ses, verify_if_given);
-		break;
-	case WEBCONFIG_REQUIRE_AND_VERIFY_CLIENT_CERT:
-		gnutls_certificate_server_set_request(ses, GNUTLS_CERT_REQUIRE);
-		gnutls_session_set_verify_function(ses, verify_required);
-		break;
-	}
+}
+
+static void mark_request(struct server *s, struct MHD_Connection *c, bool in)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *t = ci ? ci->socket_context : NULL;
+
+	if (!t)
+		return;
+	pthread_mutex_lock(&s->conn_mu);
+	t->in_request = in;
+	if (!in)
+		clock_gettime(CLOCK_MONOTONIC, &t->since);
+	pthread_mutex_unlock(&s->conn_mu);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	const struct gen *g = cls;
+
+	(void)con_cls;
+	(void)toe;
+	mark_request(g->srv, c, false);
 }
 
 /* ---- generations ---- */
@@ -664,7 +723,8 @@ static int gen_start(struct server *s, struct gen *g, char *err, size_t errlen)
 #undef OPT
 		s->mhd_msg[0] = '\0';
 		g->d[i] = MHD_start_daemon(flags, 0, NULL, NULL, handle, g, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-					   MHD_OPTION_NOTIFY_CONNECTION, notify, g, MHD_OPTION_ARRAY, opts,
+					   MHD_OPTION_NOTIFY_CONNECTION, notify, g, MHD_OPTION_NOTIFY_COMPLETED,
+					   completed, g, MHD_OPTION_ARRAY, opts,
 					   MHD_OPTION_END);
 		g->nd = i + 1;
 		if (!g->d[i]) {
@@ -892,6 +952,18 @@ static double since(const struct timespec *t)
 	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
+/* Shuts down the connections past their request deadline; MHD then closes them. */
+static void reap(struct server *s, double limit)
+{
+	pthread_mutex_lock(&s->conn_mu);
+	for (struct conn *t = s->conns; t; t = t->next)
+		if (!t->in_request && !t->cut && since(&t->since) > limit) {
+			shutdown(t->fd, SHUT_RDWR);
+			t->cut = true;
+		}
+	pthread_mutex_unlock(&s->conn_mu);
+}
+
 static void do_reload(struct server *s)
 {
 	char e[512];
@@ -956,6 +1028,7 @@ int exporter_serve(const struct exporter_opts *o, exporter_collect_fn fn, void *
 	pthread_mutex_init(&s.fl.mu, NULL);
 	pthread_cond_init(&s.fl.cv, NULL);
 	pthread_mutex_init(&s.log_mu, NULL);
+	pthread_mutex_init(&s.conn_mu, NULL);
 
 	r = gen_load(o->web_config, &s.cur, err, errlen);
 	if (r < 0)
@@ -983,6 +1056,7 @@ int exporter_serve(const struct exporter_opts *o, exporter_collect_fn fn, void *
 
 	while (!*stop) {
 		poll(NULL, 0, 100);
+		reap(&s, o->timeout_s ? o->timeout_s : 10);
 		if (reload && *reload) {
 			*reload = 0;
 			do_reload(&s);
@@ -1013,6 +1087,7 @@ out:
 		}
 	}
 	pthread_mutex_destroy(&s.log_mu);
+	pthread_mutex_destroy(&s.conn_mu);
 	pthread_cond_destroy(&s.fl.cv);
 	pthread_mutex_destroy(&s.fl.mu);
 	basicauth_destroy(&s.auth);
