@@ -6,7 +6,8 @@
  * the server passed (sockscope_test_timeout_seconds), so a test can prove
  * that concurrent scrapes share one collection.  --collect-delay=MS makes a
  * collection slow, --body-size=BYTES pads the body with comment lines,
- * --fail makes every collection fail, --check-config=FILE only checks a
+ * --fail makes every collection fail, --full adds every family the
+ * exporter will emit (the dashboard and rules tests query them), --check-config=FILE only checks a
  * web configuration (exit 0 accepted, 1 refused, the reason on stderr).
  * SIGHUP reloads, SIGINT/SIGTERM stop.  The server's news go to stdout.
  */
@@ -28,7 +29,63 @@ struct fake {
 	unsigned delay_ms;
 	size_t body_size;
 	bool fail;
+	bool full;
 };
+
+/*
+ * --full: every family the exporter will emit, with plausible values, so
+ * the dashboard's queries and the alert rules can be evaluated against a
+ * real Prometheus.  The names are the contract with the collection side.
+ */
+static const char full_exposition[] =
+	"# HELP sockscope_build_info Build information of sockscope.\n"
+	"# TYPE sockscope_build_info gauge\n"
+	"sockscope_build_info{version=\"0.1.0\"} 1\n"
+	"# HELP sockscope_sockets Sockets by kind (ss's netid), address family and state.\n"
+	"# TYPE sockscope_sockets gauge\n"
+	"sockscope_sockets{netid=\"tcp\",family=\"inet\",state=\"LISTEN\"} 12\n"
+	"sockscope_sockets{netid=\"tcp\",family=\"inet\",state=\"ESTABLISHED\"} 340\n"
+	"sockscope_sockets{netid=\"tcp\",family=\"inet\",state=\"SYN-RECEIVED\"} 2\n"
+	"sockscope_sockets{netid=\"tcp\",family=\"inet\",state=\"CLOSE-WAIT\"} 57\n"
+	"sockscope_sockets{netid=\"tcp\",family=\"inet\",state=\"TIME-WAIT\"} 1200\n"
+	"sockscope_sockets{netid=\"tcp\",family=\"inet6\",state=\"TIME-WAIT\"} 30\n"
+	"sockscope_sockets{netid=\"tcp\",family=\"inet6\",state=\"SYN-SENT\"} 0\n"
+	"sockscope_sockets{netid=\"udp\",family=\"inet\",state=\"UNCONN\"} 8\n"
+	"# HELP sockscope_check_status Verdict of sockscope check: 0 ok, 1 warning, 2 critical, 3 unknown.\n"
+	"# TYPE sockscope_check_status gauge\n"
+	"sockscope_check_status 1\n"
+	"# HELP sockscope_check_findings Findings of sockscope check by rule and severity.\n"
+	"# TYPE sockscope_check_findings gauge\n"
+	"sockscope_check_findings{rule=\"close_wait\",severity=\"warning\"} 1\n"
+	"sockscope_check_findings{rule=\"time_wait\",severity=\"warning\"} 0\n"
+	"# HELP sockscope_kernel_limit Kernel limits the check rules compare against.\n"
+	"# TYPE sockscope_kernel_limit gauge\n"
+	"sockscope_kernel_limit{name=\"tcp_max_tw_buckets\"} 262144\n"
+	"sockscope_kernel_limit{name=\"local_port_range_size\"} 28232\n"
+	"sockscope_kernel_limit{name=\"tcp_max_orphans\"} 65536\n"
+	"sockscope_kernel_limit{name=\"tcp_max_syn_backlog\"} 1024\n"
+	"# HELP sockscope_scrape_duration_seconds Time the collection took.\n"
+	"# TYPE sockscope_scrape_duration_seconds gauge\n"
+	"sockscope_scrape_duration_seconds 0.012\n"
+	"# HELP sockscope_collector_success Whether each collector succeeded.\n"
+	"# TYPE sockscope_collector_success gauge\n"
+	"sockscope_collector_success{collector=\"sockets\"} 1\n"
+	"sockscope_collector_success{collector=\"owners\"} 1\n"
+	"# HELP sockscope_listener_accept_queue Connections waiting in a listener's accept queue.\n"
+	"# TYPE sockscope_listener_accept_queue gauge\n"
+	"sockscope_listener_accept_queue{local=\"0.0.0.0:80\"} 3\n"
+	"sockscope_listener_accept_queue{local=\"[::]:443\"} 0\n"
+	"# HELP sockscope_listener_backlog Accept queue limit of a listener (capped).\n"
+	"# TYPE sockscope_listener_backlog gauge\n"
+	"sockscope_listener_backlog{local=\"0.0.0.0:80\"} 128\n"
+	"sockscope_listener_backlog{local=\"[::]:443\"} 4096\n"
+	"# HELP sockscope_close_wait_by_process CLOSE-WAIT sockets of the top processes; _other is the rest.\n"
+	"# TYPE sockscope_close_wait_by_process gauge\n"
+	"sockscope_close_wait_by_process{comm=\"java\",pid=\"4242\"} 50\n"
+	"sockscope_close_wait_by_process{comm=\"_other\",pid=\"\"} 7\n"
+	"# HELP sockscope_series_dropped_total Series left out by the caps, per family.\n"
+	"# TYPE sockscope_series_dropped_total counter\n"
+	"sockscope_series_dropped_total{family_name=\"sockscope_listener_accept_queue\"} 0\n";
 
 static void on_signal(int sig)
 {
@@ -43,7 +100,7 @@ static int fake_collect(void *arg, double timeout_s, char **ret_body, size_t *re
 	struct fake *f = arg;
 	unsigned long n = atomic_fetch_add(&f->collections, 1) + 1;
 	struct timespec ts = {f->delay_ms / 1000, (long)(f->delay_ms % 1000) * 1000000L};
-	size_t cap = 1024 + f->body_size;
+	size_t cap = 1024 + f->body_size + (f->full ? sizeof(full_exposition) : 0);
 	char *b;
 	int len;
 
@@ -65,6 +122,12 @@ static int fake_collect(void *arg, double timeout_s, char **ret_body, size_t *re
 		       "# TYPE sockscope_test_timeout_seconds gauge\n"
 		       "sockscope_test_timeout_seconds %.3f\n",
 		       n, timeout_s);
+	if (f->full) {
+		int k = snprintf(b + len, cap - (size_t)len, "%s", full_exposition);
+
+		if (k > 0 && (size_t)k < cap - (size_t)len)
+			len += k;
+	}
 	while ((size_t)len + 64 < cap && (size_t)len < f->body_size) {
 		int k = snprintf(b + len, cap - (size_t)len, "# padding %058d\n", len);
 
@@ -96,6 +159,7 @@ int main(int argc, char **argv)
 		{"collect-delay", required_argument, NULL, 'd'},
 		{"body-size", required_argument, NULL, 'b'},
 		{"fail", no_argument, NULL, 'f'},
+		{"full", no_argument, NULL, 'F'},
 		{"check-config", required_argument, NULL, 'k'},
 		{NULL, 0, NULL, 0},
 	};
@@ -137,6 +201,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			f.fail = true;
+			break;
+		case 'F':
+			f.full = true;
 			break;
 		case 'k':
 			r = exporter_check_web_config(optarg, err, sizeof(err));
