@@ -347,13 +347,16 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 static int verify_chain(gnutls_session_t ses, bool need_cert)
 {
 	unsigned list = 0, status = 0;
-	gnutls_typed_vdata_st data = {.type = GNUTLS_DT_KEY_PURPOSE_OID,
-				      .data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT};
+	gnutls_typed_vdata_st purpose;
+
+	memset(&purpose, 0, sizeof(purpose));
+	purpose.type = GNUTLS_DT_KEY_PURPOSE_OID;
+	purpose.data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT;
 
 	if (!gnutls_certificate_get_peers(ses, &list) || list == 0)
 		return need_cert ? GNUTLS_E_CERTIFICATE_ERROR : 0;
 	/* the status, not the return value, says whether the chain verified */
-	if (gnutls_certificate_verify_peers(ses, &data, 1, &status) < 0 || status != 0)
+	if (gnutls_certificate_verify_peers(ses, &purpose, 1, &status) < 0 || status != 0)
 		return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
 	return 0;
 }
@@ -814,7 +817,7 @@ static int listen_on(const struct sockaddr *sa, socklen_t salen, bool dual, int 
 
 static void describe(int fd, char *buf, size_t len)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = {.ss_family = AF_UNSPEC};
 	socklen_t sl = sizeof(ss);
 	char a[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
@@ -846,9 +849,9 @@ static int open_address(const char *addr, int *ret_fd, char *err, size_t errlen)
 			      addr);
 	if (!host[0]) { /* all addresses: dual-stack IPv6, else IPv4 */
 		struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT,
-					  .sin6_port = htons((uint16_t)atoi(port))};
+					  .sin6_port = htons((uint16_t)strtoul(port, NULL, 10))};
 		struct sockaddr_in s4 = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY),
-					 .sin_port = htons((uint16_t)atoi(port))};
+					 .sin_port = htons((uint16_t)strtoul(port, NULL, 10))};
 
 		r = listen_on((const struct sockaddr *)&s6, sizeof(s6), true, ret_fd);
 		if (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL)
