@@ -78,13 +78,17 @@ static bool same(const char *a, const char *b, size_t n)
 /* true when PASS hashes to HASH; the caller holds bcrypt_lock. */
 static bool bcrypt_ok(struct basicauth *a, const char *hash, const char *pass)
 {
+	struct crypt_data *cd = a->cd;
 	size_t hl = strlen(hash);
-	const char *out = crypt_rn(pass, hash, a->cd, (int)sizeof(*a->cd));
+	const char *out;
 	bool ok;
 
+	if (!cd) /* not initialised */
+		return false;
+	out = crypt_rn(pass, hash, cd, (int)sizeof(*cd));
 	a->bcrypt_runs++;
 	ok = out && strlen(out) == hl && same(out, hash, hl);
-	explicit_bzero(a->cd->output, sizeof(a->cd->output));
+	explicit_bzero(cd, sizeof(*cd));
 	return ok;
 }
 

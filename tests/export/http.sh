@@ -106,4 +106,4 @@ check "socket activation: serves on the inherited fd" test "$(code "http://127.0
 stop "$SDPID"
 LISTEN_PID=1 LISTEN_FDS=1 "$EXPORTER_DRIVER" --web.systemd-socket >/dev/null 2>"$T/err"
 check "socket activation for another pid is refused" grep -q 'no socket activation' "$T/err"
-finish
+finish_export

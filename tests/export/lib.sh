@@ -99,3 +99,21 @@ code() {
 	if [ "$c" = 000 ]; then echo "fail"; else echo "$c"; fi
 	return 0
 }
+
+# sanitized: the driver was built with ASan/UBSan (RSS is then meaningless: quarantine)
+sanitized() { ldd "$EXPORTER_DRIVER" 2>/dev/null | grep -q 'libasan\|libubsan'; }
+
+# finish_export: stops the drivers still running, fails on any sanitizer report in their stderr, then finish
+finish_export() {
+	local p f
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	PIDS=()
+	for f in "$T"/*.err; do
+		[ -e "$f" ] || continue
+		if grep -q 'Sanitizer\|runtime error' "$f"; then
+			bad "sanitizer report in ${f##*/}: $(grep -m1 'Sanitizer\|runtime error' "$f")"
+		fi
+	done
+	finish
+}

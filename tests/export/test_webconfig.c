@@ -203,6 +203,8 @@ static void t_bounds(void **state)
 	struct webconfig c;
 
 	assert_non_null(big);
+	if (!big)
+		return;
 	memset(big, '#', n);
 	big[n] = '\0';
 	assert_int_equal(webconfig_parse(big, n, NULL, &c, err, sizeof(err)), -E2BIG);

@@ -195,4 +195,4 @@ E
 	stop "$DPID"
 fi
 echo "answers differing from node_exporter: $differ"
-finish
+finish_export
