@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -218,6 +219,9 @@ int main(int argc, char **argv)
 	}
 	if (o.nlisten == 0 && !o.systemd_socket)
 		o.listen[o.nlisten++] = "127.0.0.1:0";
+	/* as `sockscope exporter` should: big bodies mmapped and returned at free(), not
+	 * cached in one malloc arena per connection thread (RSS stays flat) */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
