@@ -10,6 +10,7 @@ Modes print one summary line each:
                       "cut K alive A max_age S"
   idle N SECS         N connections that send nothing: "cut K alive A max_age S"
   disconnect N        N scrapes closed after the first 8 KiB: "done N"
+  tls N CA USER PASS  N scrapes, each a new TLS connection with basic auth: "ok K"
 """
 import http.client
 import socket
@@ -153,6 +154,25 @@ elif mode in ("slowloris", "idle"):
     print("cut", len(died), "alive", len(socks) - len(died), "max_age %.1f" % max(died.values(), default=0))
     for s in socks:
         s.close()
+
+elif mode == "tls":
+    # tls N CAFILE USER PASS: N scrapes, each on a new TLS connection with basic auth
+    import base64
+    import ssl
+    n, ca, user, pw = int(sys.argv[4]), sys.argv[5], sys.argv[6], sys.argv[7]
+    ctx = ssl.create_default_context(cafile=ca)
+    auth = {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (user, pw)).encode()).decode()}
+    ok = 0
+    for _ in range(n):
+        try:
+            c = http.client.HTTPSConnection(host, port, context=ctx, timeout=10)
+            c.request("GET", "/metrics", headers=auth)
+            r = c.getresponse()
+            ok += r.status == 200 and b"sockscope_up 1" in r.read()
+            c.close()
+        except (OSError, http.client.HTTPException):
+            pass
+    print("ok", ok)
 
 elif mode == "disconnect":
     n = int(sys.argv[4])

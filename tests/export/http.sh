@@ -41,6 +41,21 @@ to=$(curl -s -H 'X-Prometheus-Scrape-Timeout-Seconds: nonsense' "$U/metrics" | a
 check "a bad timeout header falls back to the default ($to)" test "$to" = 9.500
 stop "$DPID"
 
+# 10,000 scrapes: RSS flat and small (the issue's bound is 16 MiB for the whole exporter)
+start_driver many --web.listen-address=127.0.0.1:0 || exit 1
+P=${ADDR##*:}
+python3 "$(dirname "$0")/hostile.py" 127.0.0.1 "$P" scrape 1000 >/dev/null
+r1=$(rss_kib "$DPID")
+out=$(python3 "$(dirname "$0")/hostile.py" 127.0.0.1 "$P" scrape 10000)
+r2=$(rss_kib "$DPID")
+echo "10000 keep-alive scrapes: $out; RSS $r1 -> $r2 KiB"
+check "10000 scrapes answered" test "$out" = "ok 10000"
+if ! sanitized; then
+	check "RSS flat over 10000 scrapes (growth $((r2 - r1)) KiB <= 256)" test $((r2 - r1)) -le 256
+	check "RSS under 16 MiB ($r2 KiB)" test "$r2" -le 16384
+fi
+stop "$DPID"
+
 # one collection for 50 concurrent scrapes
 start_driver slow --web.listen-address=127.0.0.1:0 --collect-delay=2000 || exit 1
 for i in $(seq 50); do

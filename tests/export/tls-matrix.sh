@@ -160,6 +160,20 @@ stop "$DPID"
 "$EXPORTER_DRIVER" --web.config.file="$T/auth.yml" >/dev/null 2>"$T/err"
 check "a missing key file stops the start with a message" grep -q 'missing.key' "$T/err"
 
+# 2000 new TLS connections with basic auth: bcrypt once (cache), RSS flat (no session leak)
+printf 'tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  alice: %s\n' "$H" >"$T/churn.yml"
+start_driver churn --web.config.file="$T/churn.yml" || exit 1
+python3 "$(dirname "$0")/hostile.py" 127.0.0.1 "${ADDR##*:}" tls 300 "$T/ca.pem" alice pw >/dev/null
+r1=$(rss_kib "$DPID")
+t0=$(date +%s.%N)
+out=$(python3 "$(dirname "$0")/hostile.py" 127.0.0.1 "${ADDR##*:}" tls 2000 "$T/ca.pem" alice pw)
+t1=$(date +%s.%N)
+r2=$(rss_kib "$DPID")
+echo "  2000 TLS connections with basic auth: $out in $(echo "$t1 - $t0" | bc 2>/dev/null || echo '?') s; RSS $r1 -> $r2 KiB"
+check "2000 TLS scrapes answered" test "$out" = "ok 2000"
+sanitized || check "RSS flat over 2000 TLS connections (growth $((r2 - r1)) KiB <= 512)" test $((r2 - r1)) -le 512
+stop "$DPID"
+
 # a real Prometheus scrapes it over TLS with basic auth
 if command -v prometheus >/dev/null; then
 	sed -i "s|^.*||" "$T/auth.yml"
