@@ -44,7 +44,7 @@
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 #define MAX_PEM (1024u * 1024u)
 #define CONN_MEMORY_LIMIT (16u * 1024u) /* request line + headers must fit */
-#define THREAD_STACK (1024u * 1024u)
+#define POOL_THREADS 4u /* per listening socket; TLS, auth and routing run there */
 #define MAX_PATH_LEN 256u
 
 #if MHD_VERSION < 0x00097002
@@ -61,12 +61,29 @@ struct result {
 	struct flight *fl;
 };
 
+enum req_state { REQ_NEW, REQ_WAITING, REQ_DONE };
+
+/* One request (MHD's con_cls), allocated when its headers are in. */
+struct req {
+	enum req_state state;
+	struct result *r; /* set by the collector, a reference the response takes over */
+	struct MHD_Connection *c;
+	struct req *next; /* in flight.waiters */
+};
+
+/*
+ * The single flight: requests for the telemetry path suspend their
+ * connection and wait in WAITERS; the collector thread runs one collection
+ * and hands its result to every request that arrived before it ended, then
+ * resumes their connections.  MHD's threads never block on a collection.
+ */
 struct flight {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool running;
-	uint64_t gen; /* completed collections */
-	struct result *last;
+	pthread_cond_t work, idle;
+	bool running, quit, started;
+	double timeout_s;
+	struct req *waiters;
+	pthread_t thread;
 };
 
 struct server;
@@ -80,6 +97,7 @@ struct gen {
 	char prio[1024];
 	struct MHD_Daemon *d[EXPORTER_MAX_LISTEN];
 	size_t nd;
+	bool closing; /* under flight.mu: no more suspensions */
 	struct timespec drain_start;
 };
 
@@ -104,6 +122,7 @@ struct server {
 static const char page_404[] = "404 page not found\n";
 static const char page_401[] = "Unauthorized\n";
 static const char page_405[] = "405 method not allowed\n";
+static const char page_503[] = "503 shutting down\n";
 
 static void mark_request(struct server *s, struct MHD_Connection *c, bool in);
 static void say(const struct exporter_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -157,58 +176,76 @@ static void result_free_cb(void *cls)
 	result_unref(cls);
 }
 
-/*
- * The result of a collection that started no earlier than this call, shared
- * with concurrent callers; a new reference, or NULL when out of memory.
- */
-static struct result *flight_get(struct server *s, double timeout_s)
+static void *collector_main(void *arg)
 {
+	struct server *s = arg;
 	struct flight *fl = &s->fl;
-	struct result *r;
-	char *body = NULL;
-	size_t len = 0;
-	int rc;
 
 	pthread_mutex_lock(&fl->mu);
-	if (fl->running) {
-		uint64_t g = fl->gen;
+	for (;;) {
+		struct req *list;
+		struct result *r;
+		char *body = NULL;
+		size_t len = 0;
+		double t;
+		int rc;
 
-		while (fl->running && fl->gen == g)
-			pthread_cond_wait(&fl->cv, &fl->mu);
-		r = fl->last;
-		if (r)
-			r->refs++;
+		while (!fl->running && !fl->quit)
+			pthread_cond_wait(&fl->work, &fl->mu);
+		if (!fl->running)
+			break;
+		t = fl->timeout_s;
 		pthread_mutex_unlock(&fl->mu);
-		return r;
-	}
-	fl->running = true;
-	pthread_mutex_unlock(&fl->mu);
 
-	rc = s->fn(s->arg, timeout_s, &body, &len);
-	r = calloc(1, sizeof(*r));
-	if (r) {
-		r->rc = rc < 0 ? rc : 0;
-		r->body = rc < 0 ? NULL : body;
-		r->len = rc < 0 ? 0 : len;
-		r->fl = fl;
-		r->refs = 2; /* the flight's and the caller's */
-		if (rc < 0)
+		rc = s->fn(s->arg, t, &body, &len);
+		r = calloc(1, sizeof(*r));
+		if (r) {
+			r->rc = rc < 0 ? rc : 0;
+			r->body = rc < 0 ? NULL : body;
+			r->len = rc < 0 ? 0 : len;
+			r->fl = fl;
+			if (rc < 0)
+				free(body);
+		} else {
 			free(body);
-	} else {
-		free(body);
-	}
+		}
 
-	pthread_mutex_lock(&fl->mu);
-	if (fl->last && --fl->last->refs == 0) {
-		free(fl->last->body);
-		free(fl->last);
+		pthread_mutex_lock(&fl->mu);
+		list = fl->waiters;
+		fl->waiters = NULL;
+		fl->running = false;
+		for (struct req *q = list; q; q = q->next) {
+			q->r = r;
+			if (r)
+				r->refs++;
+			q->state = REQ_DONE;
+		}
+		if (r && r->refs == 0) {
+			free(r->body);
+			free(r);
+		}
+		pthread_cond_broadcast(&fl->idle);
+		pthread_mutex_unlock(&fl->mu);
+		/* resumed, a request may be answered and freed at once: read it first */
+		while (list) {
+			struct req *next = list->next;
+
+			MHD_resume_connection(list->c);
+			list = next;
+		}
+		pthread_mutex_lock(&fl->mu);
 	}
-	fl->last = r;
-	fl->gen++;
-	fl->running = false;
-	pthread_cond_broadcast(&fl->cv);
 	pthread_mutex_unlock(&fl->mu);
-	return r;
+	return NULL;
+}
+
+/* Waits until no collection runs; the caller has made sure no new one can start for what it stops. */
+static void flight_wait_idle(struct flight *fl)
+{
+	pthread_mutex_lock(&fl->mu);
+	while (fl->running)
+		pthread_cond_wait(&fl->idle, &fl->mu);
+	pthread_mutex_unlock(&fl->mu);
 }
 
 /* ---- requests ---- */
@@ -252,13 +289,40 @@ static double scrape_timeout(const struct server *s, struct MHD_Connection *c)
 	return t > 3600 ? 3600 : t;
 }
 
-static MHD_RESULT serve_metrics(struct gen *g, struct MHD_Connection *c)
+/* Joins (or starts) the collection in flight and suspends the connection until it ends. */
+static MHD_RESULT start_metrics(struct gen *g, struct MHD_Connection *c, struct req *rq)
 {
 	struct server *s = g->srv;
-	struct result *r = flight_get(s, scrape_timeout(s, c));
+	struct flight *fl = &s->fl;
+	double t = scrape_timeout(s, c);
+
+	pthread_mutex_lock(&fl->mu);
+	if (fl->quit || g->closing) {
+		pthread_mutex_unlock(&fl->mu);
+		return send_static(c, g, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", page_503,
+				   sizeof(page_503) - 1, NULL, NULL);
+	}
+	MHD_suspend_connection(c); /* before the collector can see it, so its resume cannot come first */
+	rq->c = c;
+	rq->state = REQ_WAITING;
+	rq->next = fl->waiters;
+	fl->waiters = rq;
+	if (!fl->running) {
+		fl->running = true;
+		fl->timeout_s = t;
+		pthread_cond_signal(&fl->work);
+	}
+	pthread_mutex_unlock(&fl->mu);
+	return MHD_YES;
+}
+
+static MHD_RESULT answer_metrics(struct gen *g, struct MHD_Connection *c, struct req *rq)
+{
+	struct result *r = rq->r;
 	struct MHD_Response *resp;
 	MHD_RESULT ret;
 
+	rq->r = NULL;
 	if (!r)
 		return MHD_NO;
 	if (r->rc < 0) {
@@ -296,9 +360,15 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 	struct server *s = g->srv;
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0, head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 
+	struct req *rq = *con_cls;
+
 	(void)upload_data;
-	if (*con_cls == NULL) {
-		*con_cls = (void *)1;
+	(void)version;
+	if (!rq) {
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		*con_cls = rq;
 		mark_request(s, c, true);
 		/* GET and HEAD are answered once the request is complete, which keeps the
 		 * connection alive; anything else at once, unread, and the connection closes */
@@ -307,8 +377,11 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 	} else if (*upload_size) {
 		*upload_size = 0;
 		return MHD_YES;
+	} else if (rq->state == REQ_DONE) { /* resumed: the collection ended */
+		return answer_metrics(g, c, rq);
+	} else if (rq->state == REQ_WAITING) {
+		return MHD_YES;
 	}
-	(void)version;
 
 	if (g->wc.nusers) {
 		char *pass = NULL;
@@ -329,7 +402,7 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 		if (!get && !head)
 			return send_static(c, g, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", page_405,
 					   sizeof(page_405) - 1, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-		return serve_metrics(g, c);
+		return start_metrics(g, c, rq);
 	}
 	if (strcmp(url, "/") == 0) {
 		if (!get && !head)
@@ -527,10 +600,15 @@ static void mark_request(struct server *s, struct MHD_Connection *c, bool in)
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	const struct gen *g = cls;
+	struct req *rq = *con_cls;
 
-	(void)con_cls;
 	(void)toe;
 	mark_request(g->srv, c, false);
+	if (rq) {
+		result_unref(rq->r);
+		free(rq);
+		*con_cls = NULL;
+	}
 }
 
 /* ---- generations ---- */
@@ -698,7 +776,7 @@ static void gen_stop(struct gen *g)
 static int gen_start(struct server *s, struct gen *g, char *err, size_t errlen)
 {
 	const struct exporter_opts *o = s->o;
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG;
 
 	if (g->wc.tls)
@@ -713,7 +791,7 @@ static int gen_start(struct server *s, struct gen *g, char *err, size_t errlen)
 		OPT(MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections : 64, NULL);
 		OPT(MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 10, NULL);
 		OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT, NULL);
-		OPT(MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK, NULL);
+		OPT(MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS, NULL);
 		OPT(MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL);
 		if (g->wc.tls) {
 			OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, g->cert_pem);
@@ -967,6 +1045,17 @@ static void reap(struct server *s, double limit)
 	pthread_mutex_unlock(&s->conn_mu);
 }
 
+/* Stops and frees G once none of its connections waits for a collection. */
+static void gen_retire(struct server *s, struct gen *g)
+{
+	pthread_mutex_lock(&s->fl.mu);
+	g->closing = true;
+	pthread_mutex_unlock(&s->fl.mu);
+	flight_wait_idle(&s->fl);
+	gen_stop(g);
+	gen_free(g);
+}
+
 static void do_reload(struct server *s)
 {
 	char e[512];
@@ -982,10 +1071,8 @@ static void do_reload(struct server *s)
 		gen_free(g);
 		return;
 	}
-	if (s->old) { /* a reload while the previous one drains: finish it now */
-		gen_stop(s->old);
-		gen_free(s->old);
-	}
+	if (s->old) /* a reload while the previous one drains: finish it now */
+		gen_retire(s, s->old);
 	for (size_t i = 0; i < s->cur->nd; i++)
 		MHD_quiesce_daemon(s->cur->d[i]);
 	s->old = s->cur;
@@ -1029,7 +1116,8 @@ int exporter_serve(const struct exporter_opts *o, exporter_collect_fn fn, void *
 		return r;
 	}
 	pthread_mutex_init(&s.fl.mu, NULL);
-	pthread_cond_init(&s.fl.cv, NULL);
+	pthread_cond_init(&s.fl.work, NULL);
+	pthread_cond_init(&s.fl.idle, NULL);
 	pthread_mutex_init(&s.log_mu, NULL);
 	pthread_mutex_init(&s.conn_mu, NULL);
 
@@ -1047,6 +1135,12 @@ int exporter_serve(const struct exporter_opts *o, exporter_collect_fn fn, void *
 	}
 	if (r < 0)
 		goto out;
+	r = pthread_create(&s.fl.thread, NULL, collector_main, &s);
+	if (r != 0) {
+		r = seterr(err, errlen, -r, "cannot start the collector thread: %s", strerror(r));
+		goto out;
+	}
+	s.fl.started = true;
 	r = gen_start(&s, s.cur, err, errlen);
 	if (r < 0)
 		goto out;
@@ -1065,13 +1159,19 @@ int exporter_serve(const struct exporter_opts *o, exporter_collect_fn fn, void *
 			do_reload(&s);
 		}
 		if (s.old && (gen_connections(s.old) == 0 || since(&s.old->drain_start) > (o->timeout_s ? o->timeout_s : 10) + 30.0)) {
-			gen_stop(s.old);
-			gen_free(s.old);
+			gen_retire(&s, s.old);
 			s.old = NULL;
 		}
 	}
 	r = 0;
 out:
+	/* no new suspension from now on; the collection in flight ends and resumes its waiters */
+	pthread_mutex_lock(&s.fl.mu);
+	s.fl.quit = true;
+	pthread_cond_signal(&s.fl.work);
+	pthread_mutex_unlock(&s.fl.mu);
+	if (s.fl.started)
+		pthread_join(s.fl.thread, NULL);
 	if (s.old) {
 		gen_stop(s.old);
 		gen_free(s.old);
@@ -1082,16 +1182,10 @@ out:
 	}
 	for (size_t i = 0; i < s.nfds; i++)
 		close(s.fds[i]);
-	if (s.fl.last) {
-		s.fl.last->refs--;
-		if (s.fl.last->refs == 0) {
-			free(s.fl.last->body);
-			free(s.fl.last);
-		}
-	}
 	pthread_mutex_destroy(&s.log_mu);
 	pthread_mutex_destroy(&s.conn_mu);
-	pthread_cond_destroy(&s.fl.cv);
+	pthread_cond_destroy(&s.fl.work);
+	pthread_cond_destroy(&s.fl.idle);
 	pthread_mutex_destroy(&s.fl.mu);
 	basicauth_destroy(&s.auth);
 	free(s.landing);
