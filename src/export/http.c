@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * http: libmicrohttpd daemons, one per listening socket, each with an
- * internal poll thread and a thread per connection (so a scrape waiting for
- * the collection in flight blocks only itself), under a connection limit, an
- * idle timeout and a per-connection memory pool that bounds the request
- * headers.  The sockets are opened here (or taken from systemd), so a reload
- * starts a new generation of daemons on the same sockets, quiesces the old
- * ones and stops them when their connections are done: no port is ever
- * closed.  Client certificates are enforced during the TLS handshake through
- * a per-session GnuTLS verify function installed when a connection starts,
- * which is how Go's crypto/tls behaves for the toolkit's client_auth_type.
- * The single flight: the first scrape runs the collection, the scrapes that
- * arrive meanwhile wait on a condition variable and share its result, a
- * reference-counted buffer that each response frees when sent.
+ * http: libmicrohttpd daemons, one per listening socket, each with a small
+ * pool of epoll threads (a fixed set of threads, so GnuTLS's per-thread
+ * state does not grow with the number of connections), under a connection
+ * limit, an idle timeout, a request deadline and a per-connection memory
+ * pool that bounds the request headers.  The sockets are opened here (or
+ * taken from systemd), so a reload starts a new generation of daemons on the
+ * same sockets, quiesces the old ones and stops them when their connections
+ * are done: no port is ever closed.  Client certificates are enforced during
+ * the TLS handshake through a per-session GnuTLS verify function installed
+ * when a connection starts, which is how Go's crypto/tls behaves for the
+ * toolkit's client_auth_type.  The single flight: a scrape suspends its
+ * connection and joins the collection in flight (or starts one); the
+ * collector thread runs it, hands its result, a reference-counted buffer
+ * that each response frees when sent, to every scrape that joined, and
+ * resumes them.
  */
 #include "http.h"
 

@@ -24,8 +24,9 @@
  * Collects one exposition.  TIMEOUT_S is the time left for it (from the
  * X-Prometheus-Scrape-Timeout-Seconds header minus the offset).  On success
  * returns >= 0 and sets *ret_body to a malloc'd text of *ret_len bytes that
- * the server frees; on failure a negative errno (the scrape gets a 500).
- * Called from a connection thread, never twice at once.
+ * the server frees; on failure a negative errno (the scrapes get a 500).
+ * Called from the server's collector thread (default stack size), never
+ * twice at once; every scrape that arrives while it runs gets its result.
  */
 typedef int (*exporter_collect_fn)(void *arg, double timeout_s, char **ret_body, size_t *ret_len);
 
@@ -38,8 +39,8 @@ struct exporter_opts {
 	const char *telemetry_path; /* NULL: "/metrics" */
 	const char *web_config;     /* NULL or "": plain HTTP, no authentication */
 	bool systemd_socket;        /* use LISTEN_FDS descriptors instead of listen[] */
-	unsigned max_connections;   /* per listening socket; 0: 64 */
-	unsigned timeout_s;         /* idle time before a connection is closed; 0: 10 */
+	unsigned max_connections;   /* per listening socket; 0: 64 (more wait in the listen backlog) */
+	unsigned timeout_s;         /* a connection must deliver each complete request within this; 0: 10 */
 	double timeout_offset_s;    /* taken off the scrape timeout header; 0: 0.5 */
 	double default_timeout_s;   /* when the header is absent; 0: 10 */
 	exporter_log_fn log;        /* NULL: silent */
