@@ -1174,6 +1174,15 @@ out:
 	pthread_mutex_unlock(&s.fl.mu);
 	if (s.fl.started)
 		pthread_join(s.fl.thread, NULL);
+	if (s.cur && r == 0) { /* stop accepting; give answers being sent a second to finish */
+		struct timespec t0;
+
+		for (size_t i = 0; i < s.cur->nd; i++)
+			MHD_quiesce_daemon(s.cur->d[i]);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (gen_connections(s.cur) + (s.old ? gen_connections(s.old) : 0) > 0 && since(&t0) < 1.0)
+			poll(NULL, 0, 20);
+	}
 	if (s.old) {
 		gen_stop(s.old);
 		gen_free(s.old);

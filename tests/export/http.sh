@@ -70,6 +70,16 @@ check "50 concurrent scrapes cost one collection" test "$(echo "$vals" | wc -l)"
 stop "$DPID"
 check "driver counted exactly one collection" grep -q 'stopped after 1 collections' "$T/slow.out"
 
+# SIGTERM while a scrape waits for its collection: the scrape is still answered
+start_driver graceful --web.listen-address=127.0.0.1:0 --collect-delay=1000 || exit 1
+curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://$ADDR/metrics" >"$T/graceful" &
+cpid=$!
+sleep 0.4
+stop "$DPID"
+wait "$cpid"
+check "a scrape in flight at SIGTERM is answered ($(cat "$T/graceful"))" test "$(cat "$T/graceful")" = 200
+check "the port is closed after the stop" test "$(code "http://$ADDR/metrics")" = fail
+
 start_driver failing --web.listen-address=127.0.0.1:0 --fail || exit 1
 check "a failing collection is a 500" test "$(code "http://$ADDR/metrics")" = 500
 stop "$DPID"
