@@ -24,6 +24,7 @@
 #include "diagnose.h"
 #include "events_cmd.h"
 #include "explain.h"
+#include "exporter_cmd.h"
 #include "needs.h"
 #include "options.h"
 #include "pipeline.h"
@@ -821,6 +822,8 @@ int main(int argc, char **argv)
 		return run_check(&opt);
 	case CMD_EVENTS:
 		return events_run(&opt);
+	case CMD_EXPORTER:
+		return exporter_run(&opt);
 	case CMD_LIST:
 		break;
 	}

@@ -30,8 +30,9 @@ enum {
 	C_EXPLAIN = 1u << CMD_EXPLAIN,
 	C_CHECK = 1u << CMD_CHECK,
 	C_EVENTS = 1u << CMD_EVENTS,
+	C_EXPORTER = 1u << CMD_EXPORTER,
 	C_SOCK = C_LIST | C_TOP | C_CHECK, /* everything that reads sockets */
-	C_ALL = C_SOCK | C_EXPLAIN | C_EVENTS,
+	C_ALL = C_SOCK | C_EXPLAIN | C_EVENTS | C_EXPORTER,
 };
 
 enum opt_id {
@@ -83,6 +84,11 @@ enum opt_id {
 	OPT_EV_COUNT,
 	OPT_DURATION,
 	OPT_MOUNT_TRACEFS,
+	OPT_WEB_LISTEN,
+	OPT_WEB_PATH,
+	OPT_WEB_CONFIG,
+	OPT_WEB_SYSTEMD,
+	OPT_WEB_MAXCONN,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_LIST_OPTIONS,
@@ -106,19 +112,19 @@ struct opt_def {
 };
 
 static const struct opt_def opt_table[OPT_COUNT] = {
-	[OPT_TCP] = {"tcp", 't', OA_NONE, NULL, NULL, C_SOCK, "TCP sockets (the default when no kind is named)"},
-	[OPT_UDP] = {"udp", 'u', OA_NONE, NULL, NULL, C_SOCK, "UDP sockets"},
-	[OPT_RAW] = {"raw", 'w', OA_NONE, NULL, NULL, C_SOCK, "raw IP sockets"},
-	[OPT_UNIX] = {"unix", 'x', OA_NONE, NULL, NULL, C_SOCK, "UNIX domain sockets"},
-	[OPT_PACKET] = {"packet", '0', OA_NONE, NULL, NULL, C_SOCK, "packet sockets (AF_PACKET)"},
-	[OPT_MPTCP] = {"mptcp", 'M', OA_NONE, NULL, NULL, C_SOCK, "MPTCP sockets (their TCP subflows with -t)"},
-	[OPT_QUERY] = {"query", 'A', OA_REQUIRED, "QUERY", KINDS_QUERY_WORDS, C_SOCK,
+	[OPT_TCP] = {"tcp", 't', OA_NONE, NULL, NULL, C_SOCK | C_EXPORTER, "TCP sockets (the default when no kind is named)"},
+	[OPT_UDP] = {"udp", 'u', OA_NONE, NULL, NULL, C_SOCK | C_EXPORTER, "UDP sockets"},
+	[OPT_RAW] = {"raw", 'w', OA_NONE, NULL, NULL, C_SOCK | C_EXPORTER, "raw IP sockets"},
+	[OPT_UNIX] = {"unix", 'x', OA_NONE, NULL, NULL, C_SOCK | C_EXPORTER, "UNIX domain sockets"},
+	[OPT_PACKET] = {"packet", '0', OA_NONE, NULL, NULL, C_SOCK | C_EXPORTER, "packet sockets (AF_PACKET)"},
+	[OPT_MPTCP] = {"mptcp", 'M', OA_NONE, NULL, NULL, C_SOCK | C_EXPORTER, "MPTCP sockets (their TCP subflows with -t)"},
+	[OPT_QUERY] = {"query", 'A', OA_REQUIRED, "QUERY", KINDS_QUERY_WORDS, C_SOCK | C_EXPORTER,
 		       "kinds as ss names them: all, inet, udp, unix, ..."},
-	[OPT_FAMILY] = {"family", 0, OA_REQUIRED, "FAMILY", "inet inet6 unix link netlink", C_SOCK,
+	[OPT_FAMILY] = {"family", 0, OA_REQUIRED, "FAMILY", "inet inet6 unix link netlink", C_SOCK | C_EXPORTER,
 			"sockets of this family (-f takes these too)"},
-	[OPT_IPV4] = {"ipv4", '4', OA_NONE, NULL, NULL, C_SOCK | C_EVENTS,
+	[OPT_IPV4] = {"ipv4", '4', OA_NONE, NULL, NULL, C_SOCK | C_EVENTS | C_EXPORTER,
 		      "IPv4 sockets only (with -6: both, the default)"},
-	[OPT_IPV6] = {"ipv6", '6', OA_NONE, NULL, NULL, C_SOCK | C_EVENTS,
+	[OPT_IPV6] = {"ipv6", '6', OA_NONE, NULL, NULL, C_SOCK | C_EVENTS | C_EXPORTER,
 		      "IPv6 sockets only (with -4: both, the default)"},
 	[OPT_LISTENING] = {"listening", 'l', OA_NONE, NULL, NULL, C_SOCK, "only listening sockets (LISTEN)"},
 	[OPT_ALL] = {"all", 'a', OA_NONE, NULL, NULL, C_SOCK, "sockets in every state (the default)"},
@@ -129,7 +135,7 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 			   "do not print the header line"},
 	[OPT_NO_LEGEND] = {"no-legend", 0, OA_NONE, NULL, NULL, C_LIST,
 			   "do not print the state legend under the table"},
-	[OPT_PROCESSES] = {"processes", 'p', OA_NONE, NULL, NULL, C_SOCK, "show the processes owning each socket"},
+	[OPT_PROCESSES] = {"processes", 'p', OA_NONE, NULL, NULL, C_SOCK | C_EXPORTER, "show the processes owning each socket"},
 	[OPT_EXTENDED] = {"extended", 'e', OA_NONE, NULL, NULL, C_SOCK,
 			  "show user, inode, cookie, interface and shutdown"},
 	[OPT_OPTIONS] = {"options", 'o', OA_NONE, NULL, NULL, C_SOCK,
@@ -137,15 +143,15 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_INFO] = {"info", 'i', OA_NONE, NULL, NULL, C_SOCK, "show TCP internals (tcp_info: RTT, cwnd, ...)"},
 	[OPT_MEMORY] = {"memory", 'm', OA_NONE, NULL, NULL, C_SOCK, "show socket memory"},
 	[OPT_SUMMARY] = {"summary", 's', OA_NONE, NULL, NULL, C_SOCK, "show counts per state and family"},
-	[OPT_NET] = {"net", 'N', OA_REQUIRED, "NAME|PATH", "@netns", C_SOCK | C_EVENTS,
+	[OPT_NET] = {"net", 'N', OA_REQUIRED, "NAME|PATH", "@netns", C_SOCK | C_EVENTS | C_EXPORTER,
 		     "inspect another network namespace (name or path)"},
-	[OPT_ALL_NETNS] = {"all-netns", 0, OA_NONE, NULL, NULL, C_SOCK,
+	[OPT_ALL_NETNS] = {"all-netns", 0, OA_NONE, NULL, NULL, C_SOCK | C_EXPORTER,
 			   "every network namespace, with a where column"},
-	[OPT_HOST_ROOT] = {"host-root", 0, OA_REQUIRED, "DIR", "@dir", C_SOCK,
+	[OPT_HOST_ROOT] = {"host-root", 0, OA_REQUIRED, "DIR", "@dir", C_SOCK | C_EXPORTER,
 			   "read container and pod name files under DIR"},
-	[OPT_CGROUP_ROOT] = {"cgroup-root", 0, OA_REQUIRED, "DIR", "@dir", C_SOCK,
+	[OPT_CGROUP_ROOT] = {"cgroup-root", 0, OA_REQUIRED, "DIR", "@dir", C_SOCK | C_EXPORTER,
 			     "the cgroup v2 mount (default: found in mountinfo)"},
-	[OPT_BACKEND] = {"backend", 0, OA_REQUIRED, "WHICH", "auto netlink proc", C_SOCK,
+	[OPT_BACKEND] = {"backend", 0, OA_REQUIRED, "WHICH", "auto netlink proc", C_SOCK | C_EXPORTER,
 			 "auto (netlink, else /proc), netlink or proc"},
 	[OPT_PROC_ROOT] = {"proc-root", 0, OA_REQUIRED, "DIR", "@dir", C_SOCK,
 			   "read DIR/net/tcp{,6} (implies --backend=proc)"},
@@ -171,7 +177,7 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 		       "seconds between refreshes, e.g. 0.5 (default 1)"},
 	[OPT_SAMPLES] = {"samples", 0, OA_REQUIRED, "N", NULL, C_CHECK, "take N samples (default 1)"},
 	[OPT_INTERVAL] = {"interval", 0, OA_REQUIRED, "SECONDS", NULL, C_CHECK, "seconds between samples (default 1)"},
-	[OPT_THRESHOLD] = {"threshold", 0, OA_REQUIRED, "RULE=WARN[:CRIT]", NULL, C_CHECK,
+	[OPT_THRESHOLD] = {"threshold", 0, OA_REQUIRED, "RULE=WARN[:CRIT]", NULL, C_CHECK | C_EXPORTER,
 			   "set a rule's warning and critical levels (repeatable)"},
 	[OPT_SOURCE] = {"source", 0, OA_REQUIRED, "WHICH", "auto tracepoint destroy poll", C_EVENTS,
 			"auto (best first), tracepoint, destroy or poll"},
@@ -181,6 +187,16 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_DURATION] = {"duration", 0, OA_REQUIRED, "SECONDS", NULL, C_EVENTS, "stop after SECONDS"},
 	[OPT_MOUNT_TRACEFS] = {"mount-tracefs", 0, OA_NONE, NULL, NULL, C_EVENTS,
 			       "mount tracefs at /sys/kernel/tracing if it is not mounted"},
+	[OPT_WEB_LISTEN] = {"web.listen-address", 0, OA_REQUIRED, "[HOST]:PORT", NULL, C_EXPORTER,
+			    "listen here (repeatable; default :9877)"},
+	[OPT_WEB_PATH] = {"web.telemetry-path", 0, OA_REQUIRED, "PATH", NULL, C_EXPORTER,
+			  "serve metrics at PATH (default /metrics)"},
+	[OPT_WEB_CONFIG] = {"web.config.file", 0, OA_REQUIRED, "FILE", "@file", C_EXPORTER,
+			    "TLS and basic auth, as the exporter toolkit"},
+	[OPT_WEB_SYSTEMD] = {"web.systemd-socket", 0, OA_NONE, NULL, NULL, C_EXPORTER,
+			     "use the sockets systemd passes (socket activation)"},
+	[OPT_WEB_MAXCONN] = {"web.max-connections", 0, OA_REQUIRED, "N", NULL, C_EXPORTER,
+			     "connections served at once per socket (default 64)"},
 	[OPT_HELP] = {"help", 'h', OA_NONE, NULL, NULL, C_ALL, "show this help and exit"},
 	[OPT_VERSION] = {"version", 'V', OA_NONE, NULL, NULL, C_ALL, "show the version and exit"},
 	[OPT_LIST_OPTIONS] = {"list-options", 0, OA_NONE, NULL, NULL, C_ALL,
@@ -192,6 +208,7 @@ static const char *const command_names[] = {
 	[CMD_TOP] = "top",
 	[CMD_EXPLAIN] = "explain",
 	[CMD_CHECK] = "check",
+	[CMD_EXPORTER] = "exporter",
 	[CMD_EVENTS] = "events",
 };
 #define NCOMMANDS (sizeof(command_names) / sizeof(command_names[0]))
@@ -345,6 +362,20 @@ static int check_threshold(const char *arg, char *err, size_t errlen)
 	if (!ok)
 		return set_err(err, errlen, "invalid value '%s' for --threshold (expected RULE=WARN[:CRIT], e.g. "
 			       "close-wait=10:100)", arg);
+	return 0;
+}
+
+static int parse_uint(int id, const char *arg, unsigned lo, unsigned hi, unsigned *ret, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = *arg >= '0' && *arg <= '9' ? strtoul(arg, &end, 10) : 0;
+	if (!v || *end || errno || v < lo || v > hi)
+		return set_err(err, errlen, "invalid value '%s' for --%s (expected a whole number from %u to %u)", arg,
+			       opt_table[id].name, lo, hi);
+	*ret = (unsigned)v;
 	return 0;
 }
 
@@ -579,6 +610,30 @@ static int apply(struct options *opt, int id, const char *arg, uint8_t *fam, cha
 	case OPT_MOUNT_TRACEFS:
 		opt->mount_tracefs = true;
 		break;
+	case OPT_WEB_LISTEN:
+		r = nonempty(id, arg, err, errlen);
+		if (!r && opt->nlisten >= sizeof(opt->listen) / sizeof(opt->listen[0]))
+			r = set_err(err, errlen, "too many --web.listen-address options (at most %zu)",
+				    sizeof(opt->listen) / sizeof(opt->listen[0]));
+		if (!r)
+			opt->listen[opt->nlisten++] = arg;
+		break;
+	case OPT_WEB_PATH:
+		if (arg[0] != '/')
+			r = set_err(err, errlen, "invalid value '%s' for --web.telemetry-path (expected a path "
+				    "starting with /)", arg);
+		opt->telemetry_path = arg;
+		break;
+	case OPT_WEB_CONFIG:
+		r = nonempty(id, arg, err, errlen);
+		opt->web_config = arg;
+		break;
+	case OPT_WEB_SYSTEMD:
+		opt->systemd_socket = true;
+		break;
+	case OPT_WEB_MAXCONN:
+		r = parse_uint(id, arg, 1, 100000, &opt->max_connections, err, errlen);
+		break;
 	case OPT_HELP:
 		opt->help = true;
 		break;
@@ -796,6 +851,7 @@ void options_help(struct obuf *o, enum command cmd)
 			     "       sockscope explain [STATE...]\n"
 			     "       sockscope check [OPTION...] [FILTER]\n"
 			     "       sockscope events [OPTION...] [FILTER]\n"
+			     "       sockscope exporter [OPTION...] [FILTER]\n"
 			     "\n"
 			     "Lists TCP sockets in all 11 states, with their processes and kernel details.\n"
 			     "\n"
@@ -805,6 +861,7 @@ void options_help(struct obuf *o, enum command cmd)
 			     "  explain   what each TCP state means and what a pile of them says\n"
 			     "  check     look for trouble (CLOSE-WAIT leaks, full accept queues, ...)\n"
 			     "  events    every TCP state transition or connection lifetime, as it happens\n"
+			     "  exporter  a Prometheus exporter, with TLS and basic auth\n"
 			     "\n"
 			     "Filter: ss-like words, e.g. state close-wait '( dport = :443 or sport = :80 )'\n");
 		break;
@@ -835,6 +892,14 @@ void options_help(struct obuf *o, enum command cmd)
 			     "no eBPF), else the sock_diag destroy groups (closed sockets only), else polling\n"
 			     "every 0.1 s.  Formats: table (default), jsonl, csv.  A summary line with the\n"
 			     "totals and the lost samples goes to stderr at the end.\n");
+		break;
+	case CMD_EXPORTER:
+		obuf_puts(o, "Usage: sockscope exporter [OPTION...] [FILTER]\n"
+			     "\n"
+			     "A Prometheus exporter: GET /metrics collects afresh (concurrent scrapes share\n"
+			     "one collection) and answers with socket counts per kind, family and state,\n"
+			     "check's verdicts, the kernel's limits, listener queues and CLOSE-WAIT per\n"
+			     "process.  TLS and basic auth from --web.config.file (exporter toolkit format).\n");
 		break;
 	}
 	obuf_puts(o, "\nOptions:\n");

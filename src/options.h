@@ -21,6 +21,7 @@ enum command {
 	CMD_EXPLAIN, /* sockscope explain [STATE...] */
 	CMD_CHECK,   /* sockscope check */
 	CMD_EVENTS,  /* sockscope events */
+	CMD_EXPORTER, /* sockscope exporter */
 };
 
 /* sockscope events --source */
@@ -70,6 +71,13 @@ struct options {
 	enum group_by group;     /* --group-by */
 	const char *netns;       /* -N NAME / --net=PATH */
 	bool all_netns;          /* --all-netns */
+	/* sockscope exporter */
+	const char *listen[16];  /* --web.listen-address, repeatable */
+	size_t nlisten;
+	const char *telemetry_path; /* --web.telemetry-path */
+	const char *web_config;  /* --web.config.file */
+	bool systemd_socket;     /* --web.systemd-socket */
+	unsigned max_connections; /* --web.max-connections, 0: default */
 	const char *host_root;   /* --host-root=DIR: name files (default "/") */
 	const char *cgroup_root; /* --cgroup-root=DIR: the cgroup2 mount (default: from mountinfo) */
 	const char *record;      /* --record=FILE */

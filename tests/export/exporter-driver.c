@@ -84,9 +84,9 @@ static const char full_exposition[] =
 	"# TYPE sockscope_close_wait_by_process gauge\n"
 	"sockscope_close_wait_by_process{comm=\"java\",pid=\"4242\"} 50\n"
 	"sockscope_close_wait_by_process{comm=\"_other\",pid=\"\"} 7\n"
-	"# HELP sockscope_series_dropped_total Series left out by the caps, per family.\n"
-	"# TYPE sockscope_series_dropped_total counter\n"
-	"sockscope_series_dropped_total{family_name=\"sockscope_listener_accept_queue\"} 0\n";
+	"# HELP sockscope_series_dropped Series left out by the caps, per family.\n"
+	"# TYPE sockscope_series_dropped gauge\n"
+	"sockscope_series_dropped{family_name=\"sockscope_listener_accept_queue\"} 0\n";
 
 static void on_signal(int sig)
 {
