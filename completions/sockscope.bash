@@ -14,7 +14,8 @@ _sockscope_states=${_sockscope_states//$'\n'/ }
 
 # Options taking an argument as a separate word (long and short forms).
 _sockscope_argopts='--query -A --family --net -N --backend --proc-root --host-root --cgroup-root --record --replay --format -f --columns --sort --group-by --watch
---delay -d --samples --interval --threshold --source --count --duration'
+--delay -d --samples --interval --threshold --source --count --duration --web.listen-address --web.telemetry-path --web.config.file
+	--web.max-connections'
 _sockscope_argopts=${_sockscope_argopts//$'\n'/ }
 
 # If word is a cluster of short options whose last one wants its argument in
@@ -50,6 +51,10 @@ _sockscope_options()
 	check) printf '%s\n' "${common[@]}" --samples --interval --threshold "${always[@]}" ;;
 	events) printf '%s\n' --ipv4 -4 --ipv6 -6 --numeric -n --no-header -H --net -N --format -f --source --lifetimes \
 		--count --duration --mount-tracefs "${always[@]}" ;;
+	exporter) printf '%s\n' --tcp -t --udp -u --raw -w --unix -x --packet -0 --mptcp -M --query -A --family --ipv4 -4 \
+		--ipv6 -6 --processes -p --net -N --all-netns --host-root --cgroup-root --backend --threshold \
+		--web.listen-address --web.telemetry-path --web.config.file --web.systemd-socket --web.max-connections \
+		"${always[@]}" ;;
 	*) printf '%s\n' "${common[@]}" --no-legend --watch --events "${always[@]}" ;;
 	esac
 }
@@ -175,7 +180,7 @@ _sockscope()
 			;;
 		*)
 			case $w in
-			list | top | explain | check | events) cmd=$w ;;
+			list | top | explain | check | events | exporter) cmd=$w ;;
 			*) cmd=list ;;
 			esac
 			break

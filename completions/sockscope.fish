@@ -21,7 +21,7 @@ function __sockscope_cmd
             case --
                 echo list
                 return
-            case --query -A --family --net --backend --proc-root --host-root --cgroup-root --record --replay --format --columns --sort --group-by --watch --delay \
+            case --web.listen-address --web.telemetry-path --web.config.file --web.max-connections --query -A --family --net --backend --proc-root --host-root --cgroup-root --record --replay --format --columns --sort --group-by --watch --delay \
                 --samples --interval --threshold --source --count --duration
                 set skip 1
             case '--*'
@@ -29,7 +29,7 @@ function __sockscope_cmd
                 if string match -qr -- '^-[^-]*[NfdA]$' $w
                     set skip 1
                 end
-            case list top explain check events
+            case list top explain check events exporter
                 echo $w
                 return
             case '*'
@@ -158,6 +158,15 @@ complete -c sockscope -n '__sockscope_cmd_is check' -l samples -x -d 'number of 
 complete -c sockscope -n '__sockscope_cmd_is check' -l interval -x -d 'seconds between samples'
 complete -c sockscope -n '__sockscope_cmd_is check' -l threshold -x \
     -a 'close-wait= accept-queue= syn-recv= time-wait= orphans= stuck-data=' -d 'RULE=WARN[:CRIT]'
+
+# exporter only (it also takes the kind, family, -p, -N, --all-netns options)
+set -l ex '__sockscope_cmd_is exporter'
+complete -c sockscope -n __sockscope_no_cmd -a exporter -d 'a Prometheus exporter, with TLS and basic auth'
+complete -c sockscope -n $ex -l web.listen-address -x -d 'listen here ([HOST]:PORT, repeatable)'
+complete -c sockscope -n $ex -l web.telemetry-path -x -d 'the metrics path'
+complete -c sockscope -n $ex -l web.config.file -r -F -d 'TLS and basic auth (exporter toolkit format)'
+complete -c sockscope -n $ex -l web.systemd-socket -d 'socket activation'
+complete -c sockscope -n $ex -l web.max-connections -x -d 'connections served at once'
 
 # events only (it also takes -4 -6 -n -H -N -f, below for it)
 set -l ev '__sockscope_cmd_is events'

@@ -112,7 +112,7 @@ for cmd in list top explain check events; do
 		else
 			pass
 		fi
-	done < <(grep -Eo -- '^ +(-[^ ], )?--[a-z0-9][a-z0-9-]*' <<<"$help" | sed 's/.*--//')
+	done < <(grep -Eo -- '^ +(-[^ ], )?--[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*' <<<"$help" | sed 's/.*--//')
 done
 
 # --- the man page -------------------------------------------------------------
@@ -138,11 +138,11 @@ for long in "${longs[@]}"; do
 done
 while IFS= read -r long; do
 	if known "$long"; then pass; else fail "man page OPTIONS has --$long, which the table lacks"; fi
-done < <(grep -Eo -- '--[a-z0-9][a-z0-9-]*' <<<"$man_opts" | sed 's/^--//' | sort -u)
+done < <(grep -Eo -- '--[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*' <<<"$man_opts" | sed 's/^--//' | sort -u)
 # every long option mentioned anywhere in the page exists
 while IFS= read -r long; do
 	if known "$long"; then pass; else fail "man page mentions --$long, which the table lacks"; fi
-done < <(sed 's/\\-/-/g' "$man" | grep -v '^\.\\"' | grep -Eo -- '--[a-z][a-z0-9-]*' | sed 's/^--//' | sort -u)
+done < <(sed 's/\\-/-/g' "$man" | grep -v '^\.\\"' | grep -Eo -- '--[a-z][a-z0-9-]*(\.[a-z0-9-]+)*' | sed 's/^--//' | sort -u)
 
 if command -v groff >/dev/null; then
 	warnings=$(groff -man -ww -z "$man" 2>&1 || true)
@@ -194,7 +194,7 @@ for f in "$bashc" "$zshc" "$fishc"; do
 	name=$(basename "$f")
 	while IFS= read -r long; do
 		if known "$long"; then pass; else fail "$name has --$long, which the table lacks"; fi
-	done < <(grep -v '^ *#' "$f" | grep -Eo -- '--[a-z][a-z0-9-]*' | sed 's/^--//' | sort -u)
+	done < <(grep -v '^ *#' "$f" | grep -Eo -- '--[a-z][a-z0-9-]*(\.[a-z0-9-]+)*' | sed 's/^--//' | sort -u)
 done
 while read -r long short; do
 	if ! known "$long"; then
@@ -204,14 +204,14 @@ while read -r long short; do
 	else
 		pass
 	fi
-done < <(grep '^complete ' "$fishc" | grep -Eo -- '(-s [^ ] )?-l [a-z][a-z0-9-]*' |
+done < <(grep '^complete ' "$fishc" | grep -Eo -- '(-s [^ ] )?-l [a-z][a-z0-9-]*(\.[a-z0-9-]+)*' |
 	sed -E 's/^-s (.) -l (.*)/\2 \1/; s/^-l //')
 while read -r short long; do
 	if [[ ${short_of[$long]:-} == "$short" ]]; then pass; else fail "_sockscope pairs -$short with --$long"; fi
-done < <(grep -Eo -- '\{-[^,+]\+?,--[a-z][a-z0-9-]*' "$zshc" | sed -E 's/^\{-(.)\+?,--/\1 /')
+done < <(grep -Eo -- '\{-[^,+]\+?,--[a-z][a-z0-9-]*(\.[a-z0-9-]+)*' "$zshc" | sed -E 's/^\{-(.)\+?,--/\1 /')
 while read -r long short; do
 	if [[ ${short_of[$long]:-} == "$short" ]]; then pass; else fail "sockscope.bash pairs -$short with --$long"; fi
-done < <(grep -Eo -- '--[a-z][a-z0-9-]* -[^- ]( |$)' "$bashc" | sed -E 's/^--([^ ]*) -(.).*/\1 \2/')
+done < <(grep -Eo -- '--[a-z][a-z0-9-]*(\.[a-z0-9-]+)* -[^- ]( |$)' "$bashc" | sed -E 's/^--([^ ]*) -(.).*/\1 \2/')
 
 # syntax
 check "bash -n $bashc" bash -n "$bashc"
