@@ -12,6 +12,15 @@
  * -p first walks /proc/[pid]/fd once into an inode -> (pid, fd) hash (the
  * first owner of each inode only) and appends the owner's pid, fd and comm,
  * read once per owning process: the floor for `ss -p` and `sockscope -p`.
+ * --udp lists UDP sockets instead (inet_diag protocol 17: one
+ * SOCK_DIAG_BY_FAMILY request per family, the kernel has no one-walk request
+ * for UDP), the same line per socket; --unix lists UNIX sockets (unix_diag,
+ * UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN, as ss -x asks):
+ * type (ss's Netid), state, Recv-Q, Send-Q, name (abstract names with a leading '@', their
+ * NULs as '@', unnamed '*'), inode, peer inode.  --tcp names TCP explicitly;
+ * several kinds dump one after the other on the same socket, each line then
+ * led by ss's Netid (tcp, udp, u_str, u_dgr, u_seq): the floor for
+ * `sockscope -A tcp,udp,unix`.
  * It does not sort, filter, resolve or check anything: whatever a real tool
  * does beyond this costs the difference.
  */
@@ -21,6 +30,7 @@
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
+#include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,7 +50,8 @@ static const char *const state_names[] = {
 	[12] = "SYN-RECV",
 };
 
-static bool want_info, want_procs, per_family;
+static bool want_info, want_procs, per_family, want_netid;
+static const char *netid; /* of the inet kind being dumped, when want_netid */
 static long nsockets;
 
 /* inode -> first owner (pid, fd); open addressing, power-of-two size */
@@ -189,6 +200,20 @@ static void out_endpoint(int family, const __be32 *addr, __be16 port)
 	out_u64(ntohs(port));
 }
 
+static void out_owner(uint64_t inode)
+{
+	const struct owner *o = owner_get(inode);
+
+	if (o) {
+		out_str(" pid=");
+		out_u64((uint64_t)o->pid);
+		out_str(" fd=");
+		out_u64((uint64_t)o->fd);
+		out_char(' ');
+		out_str(comm_get(o->pid));
+	}
+}
+
 static int on_msg(const struct nlmsghdr *nlh, void *data)
 {
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
@@ -200,6 +225,10 @@ static int on_msg(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	state = m->idiag_state < sizeof(state_names) / sizeof(state_names[0]) ? state_names[m->idiag_state]
 									      : "UNKNOWN";
+	if (want_netid) {
+		out_str(netid);
+		out_char(' ');
+	}
 	out_str(state);
 	out_char(' ');
 	out_u64(m->idiag_rqueue);
@@ -223,33 +252,106 @@ static int on_msg(const struct nlmsghdr *nlh, void *data)
 			out_u64(ti->tcpi_snd_cwnd);
 		}
 	}
-	if (want_procs) {
-		const struct owner *o = owner_get(m->idiag_inode);
-
-		if (o) {
-			out_str(" pid=");
-			out_u64((uint64_t)o->pid);
-			out_str(" fd=");
-			out_u64((uint64_t)o->fd);
-			out_char(' ');
-			out_str(comm_get(o->pid));
-		}
-	}
+	if (want_procs)
+		out_owner(m->idiag_inode);
 	out_char('\n');
 	nsockets++;
 	return MNL_CB_OK;
 }
 
-static int dump(struct mnl_socket *nl, int family, unsigned seq)
+static const char *const unix_netid[] = {
+	[SOCK_STREAM] = "u_str", [SOCK_DGRAM] = "u_dgr", [SOCK_SEQPACKET] = "u_seq",
+};
+
+/* One UNIX socket: netid state rq wq name inode peer */
+static int on_unix(const struct nlmsghdr *nlh, void *data)
+{
+	const struct unix_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	const char *name = NULL;
+	size_t namelen = 0;
+	uint32_t peer = 0, rq = 0, wq = 0;
+
+	(void)data;
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY || mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(*m)) {
+		switch (mnl_attr_get_type(attr)) {
+		case UNIX_DIAG_NAME:
+			name = mnl_attr_get_payload(attr);
+			namelen = mnl_attr_get_payload_len(attr);
+			break;
+		case UNIX_DIAG_PEER:
+			if (mnl_attr_get_payload_len(attr) >= 4)
+				peer = mnl_attr_get_u32(attr);
+			break;
+		case UNIX_DIAG_RQLEN:
+			if (mnl_attr_get_payload_len(attr) >= sizeof(struct unix_diag_rqlen)) {
+				const struct unix_diag_rqlen *q = mnl_attr_get_payload(attr);
+
+				rq = q->udiag_rqueue;
+				wq = q->udiag_wqueue;
+			}
+			break;
+		}
+	}
+	/* the type always: a UNIX listing without it says little (ss -x prints it too) */
+	out_str(m->udiag_type < sizeof(unix_netid) / sizeof(unix_netid[0]) && unix_netid[m->udiag_type]
+			? unix_netid[m->udiag_type]
+			: "u_???");
+	out_char(' ');
+	out_str(m->udiag_state < sizeof(state_names) / sizeof(state_names[0]) ? state_names[m->udiag_state]
+									       : "UNKNOWN");
+	out_char(' ');
+	out_u64(rq);
+	out_char(' ');
+	out_u64(wq);
+	out_char(' ');
+	if (!name || !namelen) {
+		out_char('*');
+	} else if (name[0] == '\0') {
+		/* abstract: '@' and the rest, inner NULs as '@' as ss prints them */
+		out_char('@');
+		for (size_t i = 1; i < namelen; i++)
+			out_char(name[i] ? name[i] : '@');
+	} else {
+		out_mem(name, strnlen(name, namelen));
+	}
+	out_char(' ');
+	out_u64(m->udiag_ino);
+	out_char(' ');
+	out_u64(peer);
+	if (want_procs)
+		out_owner(m->udiag_ino);
+	out_char('\n');
+	nsockets++;
+	return MNL_CB_OK;
+}
+
+/* One dump: TCP of both families (family AF_UNSPEC, proto TCP), one inet
+ * family of proto, or AF_UNIX. */
+static int dump(struct mnl_socket *nl, int family, int proto, unsigned seq)
 {
 	static char buf[65536];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req;
 	unsigned portid = mnl_socket_get_portid(nl);
+	mnl_cb_t cb = on_msg;
 	int ret;
 
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
+	if (family == AF_UNIX) {
+		struct unix_diag_req *ur;
+
+		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		ur = mnl_nlmsg_put_extra_header(nlh, sizeof(*ur));
+		ur->sdiag_family = AF_UNIX;
+		ur->udiag_states = ~0U;
+		ur->udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN;
+		cb = on_unix;
+		goto send;
+	}
 	if (family == AF_UNSPEC) {
 		struct inet_diag_req *r1;
 
@@ -262,9 +364,9 @@ static int dump(struct mnl_socket *nl, int family, unsigned seq)
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = (unsigned char)family;
-	req->sdiag_protocol = IPPROTO_TCP;
+	req->sdiag_protocol = (unsigned char)proto;
 	req->idiag_states = ~0U;
-	req->idiag_ext = want_info ? 1 << (INET_DIAG_INFO - 1) : 0;
+	req->idiag_ext = want_info && proto == IPPROTO_TCP ? 1 << (INET_DIAG_INFO - 1) : 0;
 send:
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -1;
@@ -273,7 +375,7 @@ send:
 
 		if (n < 0)
 			return -1;
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, on_msg, NULL);
+		ret = mnl_cb_run(buf, (size_t)n, seq, portid, cb, NULL);
 	} while (ret > MNL_CB_STOP);
 	return ret < 0 ? -1 : 0;
 }
@@ -282,6 +384,7 @@ int main(int argc, char **argv)
 {
 	struct mnl_socket *nl;
 	int rcvbuf = 4 << 20;
+	bool tcp = false, udp = false, unx = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--info") || !strcmp(argv[i], "-i")) {
@@ -290,11 +393,20 @@ int main(int argc, char **argv)
 			per_family = true;
 		} else if (!strcmp(argv[i], "-p")) {
 			want_procs = true;
+		} else if (!strcmp(argv[i], "--tcp")) {
+			tcp = true;
+		} else if (!strcmp(argv[i], "--udp")) {
+			udp = true;
+		} else if (!strcmp(argv[i], "--unix")) {
+			unx = true;
 		} else {
-			fprintf(stderr, "usage: floor-dump [--info|-i] [-p] [--per-family]\n");
+			fprintf(stderr, "usage: floor-dump [--tcp] [--udp] [--unix] [--info|-i] [-p] [--per-family]\n");
 			return 2;
 		}
 	}
+	if (!tcp && !udp && !unx)
+		tcp = true;
+	want_netid = tcp + udp + unx > 1;
 	if (want_procs && fdwalk("/proc", on_fd, NULL) < 0) {
 		perror("floor-dump: /proc");
 		return 1;
@@ -311,8 +423,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	unsigned seq = (unsigned)time(NULL);
+	int bad = 0;
 
-	if (per_family ? dump(nl, AF_INET, seq) < 0 || dump(nl, AF_INET6, seq + 1) < 0 : dump(nl, AF_UNSPEC, seq) < 0) {
+	if (tcp) {
+		netid = "tcp";
+		bad = per_family ? dump(nl, AF_INET, IPPROTO_TCP, seq) < 0 || dump(nl, AF_INET6, IPPROTO_TCP, seq + 1) < 0
+				 : dump(nl, AF_UNSPEC, IPPROTO_TCP, seq) < 0;
+	}
+	if (!bad && udp) {
+		netid = "udp";
+		bad = dump(nl, AF_INET, IPPROTO_UDP, seq + 2) < 0 || dump(nl, AF_INET6, IPPROTO_UDP, seq + 3) < 0;
+	}
+	if (!bad && unx)
+		bad = dump(nl, AF_UNIX, 0, seq + 4) < 0;
+	if (bad) {
 		perror("floor-dump: dump");
 		return 1;
 	}

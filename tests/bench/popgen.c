@@ -19,12 +19,27 @@
  * (/dev/null and pipes) so that owner lookups walk a realistic /proc.  When
  * everything is built it prints one line "READY key=value..." on stdout and
  * waits; SIGTERM or SIGINT (or --max-hold seconds) ends it and its children.
+ *
+ * --udp N adds N UDP sockets held by their own worker processes: 90 % bound to
+ * 127.0.0.1..16 (socket i on address i % 16, port 10000 + i / 16), 10 % to
+ * [::1] (port 10000 + i), a share connected to a neighbour's address (ESTAB),
+ * a share of the unconnected ones with one unread 64-byte datagram.  --unix N
+ * adds N UNIX sockets, also in their own workers: named stream listeners (one
+ * per 1000 sockets, half abstract "@popgen-..." and half paths in a private
+ * temporary directory, removed at exit) with connections made and accepted
+ * (the accepted end carries the listener's name, the connecting end is
+ * unnamed), datagram sockets (bound to abstract names, or socketpairs),
+ * and unnamed stream socketpairs for the rest, a share with unread bytes.
+ * -n 0 builds no TCP sockets.  Every worker raises RLIMIT_NOFILE for its
+ * share; more workers are used when the limit cannot be raised far enough.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -34,6 +49,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +66,9 @@
 #define TW_PORT 4000
 #define CHURN_PORT 4001
 #define MAX_WORKERS 256
+#define UDP_PORT_LO 10000
+#define UDP_PORT_N 55000 /* UDP ports 10000..64999 */
+#define UNIX_PER_LISTENER 1000
 #define MAX_FILLERS 64
 
 struct cfg {
@@ -67,9 +87,17 @@ struct cfg {
 	int unique_port;
 	int max_hold;
 	int batch;
+	long udp;
+	int udp_workers;
+	int udp_naddr;
+	int udp_conn_pct;
+	long unix_n;
+	int unix_workers;
+	int unix_conn_pct;
+	int unix_dgram_pct;
 };
 
-enum kind { K_WORKER, K_FILLER, K_TW };
+enum kind { K_WORKER, K_FILLER, K_TW, K_UDP, K_UNIX };
 
 /* One report per child, written to a pipe in one write (< PIPE_BUF). */
 struct report {
@@ -82,6 +110,14 @@ struct report {
 	long fin_wait2;
 	long time_wait;
 	long fds;
+	long udp_unconn;
+	long udp_conn;
+	long udp_v6;
+	long udp_unread;
+	long unix_listen;
+	long unix_stream; /* connected stream sockets: pairs and both ends of connections */
+	long unix_dgram;
+	long unix_named; /* sockets with a name (listeners, accepted ends, bound dgram) */
 	double secs;
 	char msg[96];
 };
@@ -102,7 +138,17 @@ static struct cfg cfg = {
 	.unique_port = 7777,
 	.max_hold = 3600,
 	.batch = 1000,
+	.udp = 0,
+	.udp_workers = 2,
+	.udp_naddr = 16,
+	.udp_conn_pct = 20,
+	.unix_n = 0,
+	.unix_workers = 4,
+	.unix_conn_pct = 50,
+	.unix_dgram_pct = 10,
 };
+
+static char unix_dir[64]; /* the private directory of the path-named listeners */
 
 static int report_fd = -1;
 static volatile sig_atomic_t stop;
@@ -371,6 +417,207 @@ static void worker(int w, long v4lo, long v4hi, long v6lo, long v6hi)
 	_exit(0);
 }
 
+/*
+ * UDP worker w: global UDP indices [lo, hi) are IPv4 (socket i binds
+ * 127.0.0.(1 + i % udp_naddr) port UDP_PORT_LO + i / udp_naddr), [v6lo, v6hi)
+ * IPv6 (socket i binds [::1] port UDP_PORT_LO + i).  Of every 100 sockets,
+ * udp_conn_pct are connected to the address of the next socket index and
+ * unread_pct of the unconnected ones receive one datagram from the worker's
+ * first socket, which nobody reads.
+ */
+static void udp_addr(long i, bool v6, struct sockaddr_storage *ss, socklen_t *len)
+{
+	if (v6) {
+		sa6((struct sockaddr_in6 *)ss, UDP_PORT_LO + (unsigned)i);
+		*len = sizeof(struct sockaddr_in6);
+	} else {
+		sa4((struct sockaddr_in *)ss, 127, 0, 0, 1 + (unsigned)(i % cfg.udp_naddr),
+		    UDP_PORT_LO + (unsigned)(i / cfg.udp_naddr));
+		*len = sizeof(struct sockaddr_in);
+	}
+}
+
+static void udp_worker(int w, long v4lo, long v4hi, long v6lo, long v6hi)
+{
+	struct report r = { .kind = K_UDP, .id = w };
+	double t0 = now();
+	long n = (v4hi - v4lo) + (v6hi - v6lo), k = 0;
+	int sender = -1, sender_fam = 0, one = 1;
+
+	if (nofile_cap(n + 64) < n + 64)
+		fail_report(&r, "setrlimit");
+	for (int fam = 0; fam < 2; fam++) {
+		long lo = fam ? v6lo : v4lo, hi = fam ? v6hi : v4hi;
+
+		for (long i = lo; i < hi; i++, k++) {
+			struct sockaddr_storage a;
+			socklen_t len;
+			long pct = k % 100;
+			int fd = socket(fam ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+			if (fd < 0)
+				fail_report(&r, "udp socket");
+			if (fam)
+				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+			udp_addr(i, fam, &a, &len);
+			if (bind(fd, (struct sockaddr *)&a, len) < 0)
+				fail_report(&r, fam ? "udp bind v6" : "udp bind v4");
+			if (fam)
+				r.udp_v6++;
+			if (k == 0) {
+				sender = fd; /* stays unconnected, never receives */
+				sender_fam = fam;
+				r.udp_unconn++;
+				continue;
+			}
+			if (pct < cfg.udp_conn_pct) {
+				udp_addr(i + 1, fam, &a, &len);
+				if (connect(fd, (struct sockaddr *)&a, len) < 0)
+					fail_report(&r, "udp connect");
+				r.udp_conn++;
+				continue;
+			}
+			r.udp_unconn++;
+			if (pct >= 100 - cfg.unread_pct && sender >= 0 && fam == sender_fam) {
+				static const char junk[64] = "popgen: a datagram nobody reads";
+
+				if (sendto(sender, junk, sizeof(junk), MSG_NOSIGNAL, (struct sockaddr *)&a, len) < 0)
+					fail_report(&r, "udp sendto");
+				r.udp_unread++;
+			}
+		}
+	}
+	r.fds = n;
+	r.secs = now() - t0;
+	send_report(&r);
+	while (!stop)
+		pause();
+	_exit(0);
+}
+
+/* A UNIX address: abstract ("\0popgen-...") or a path in unix_dir. */
+static socklen_t unix_addr(struct sockaddr_un *a, bool abstract, const char *what, int w, long j)
+{
+	int len;
+
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	if (abstract) {
+		len = snprintf(a->sun_path + 1, sizeof(a->sun_path) - 1, "popgen-%s-%d-%ld", what, w, j);
+		return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len);
+	}
+	len = snprintf(a->sun_path, sizeof(a->sun_path), "%s/%s-%d-%ld.sock", unix_dir, what, w, j);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)len + 1);
+}
+
+/*
+ * UNIX worker w holding n sockets: one stream listener per UNIX_PER_LISTENER
+ * sockets (even ones abstract, odd ones paths), unix_conn_pct of the sockets
+ * as connections to them (client + accepted end), unix_dgram_pct datagram
+ * sockets (bound to abstract names and socketpairs, alternately), the rest
+ * unnamed stream socketpairs.  unread_pct of the connections and pairs have
+ * 64 unread bytes on one side.
+ */
+static void unix_worker(int w, long n)
+{
+	struct report r = { .kind = K_UNIX, .id = w };
+	double t0 = now();
+	long nl = n / UNIX_PER_LISTENER > 0 ? n / UNIX_PER_LISTENER : 1;
+	long rest = n - nl, conns = rest * cfg.unix_conn_pct / 200, dgram = rest * cfg.unix_dgram_pct / 100;
+	long spairs = (rest - 2 * conns - dgram) / 2, k = 0;
+	static const char junk[64] = "popgen: bytes nobody reads";
+	int *lst, *cl;
+
+	if (nl > n) /* n == 0 */
+		nl = 0;
+	dgram = n - nl - 2 * conns - 2 * spairs; /* the odd one out is a bound dgram socket */
+	if (nofile_cap(n + 64) < n + 64)
+		fail_report(&r, "setrlimit");
+	lst = calloc((size_t)(nl ? nl : 1), sizeof(*lst));
+	cl = calloc((size_t)cfg.batch, sizeof(*cl));
+	if (!lst || !cl)
+		fail_report(&r, "calloc");
+	for (long j = 0; j < nl; j++) {
+		struct sockaddr_un a;
+		socklen_t len = unix_addr(&a, j % 2 == 0, "listen", w, j);
+
+		lst[j] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (lst[j] < 0)
+			fail_report(&r, "unix socket");
+		if (bind(lst[j], (struct sockaddr *)&a, len) < 0 || listen(lst[j], 65535) < 0)
+			fail_report(&r, "unix listen");
+		r.unix_listen++;
+		r.unix_named++;
+	}
+	/* connections, spread evenly over the listeners, in batches of
+	 * connects then accepts */
+	for (long j = 0, b = 0; nl && b < conns;) {
+		long end = conns * (j + 1) / nl, cur = j;
+		int m = (int)(end - b < cfg.batch ? end - b : cfg.batch);
+		struct sockaddr_un a;
+		socklen_t len = unix_addr(&a, cur % 2 == 0, "listen", w, cur);
+
+		b += m;
+		if (b == end)
+			j++;
+
+		for (int i = 0; i < m; i++) {
+			cl[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (cl[i] < 0)
+				fail_report(&r, "unix socket");
+			if (connect(cl[i], (struct sockaddr *)&a, len) < 0)
+				fail_report(&r, "unix connect");
+		}
+		for (int i = 0; i < m; i++, k++) {
+			int sfd;
+
+			if (accept_n(lst[cur], 1, &sfd) < 0)
+				fail_report(&r, "unix accept");
+			if (k % 100 >= 100 - cfg.unread_pct &&
+			    send(k % 2 ? sfd : cl[i], junk, sizeof(junk), MSG_NOSIGNAL) < 0)
+				fail_report(&r, "unix send");
+			r.unix_stream += 2;
+			r.unix_named++;
+		}
+	}
+	for (long i = 0; i < spairs; i++, k++) {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			fail_report(&r, "unix socketpair");
+		if (k % 100 >= 100 - cfg.unread_pct && send(sv[k % 2], junk, sizeof(junk), MSG_NOSIGNAL) < 0)
+			fail_report(&r, "unix send");
+		r.unix_stream += 2;
+	}
+	for (long i = 0; i < dgram;) {
+		if (i % 3 == 2 && i + 2 <= dgram) {
+			int sv[2];
+
+			if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+				fail_report(&r, "unix dgram socketpair");
+			i += 2;
+		} else {
+			struct sockaddr_un a;
+			socklen_t len = unix_addr(&a, true, "dgram", w, i);
+			int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+			if (fd < 0 || bind(fd, (struct sockaddr *)&a, len) < 0)
+				fail_report(&r, "unix dgram bind");
+			r.unix_named++;
+			i++;
+		}
+	}
+	r.unix_dgram = dgram;
+	free(cl);
+	free(lst);
+	r.fds = n;
+	r.secs = now() - t0;
+	send_report(&r);
+	while (!stop)
+		pause();
+	_exit(0);
+}
+
 /* Makes cfg.timewait TIME-WAIT sockets, then churns at churn_rate/s for
  * churn_secs seconds (connect, accept, client closes first, server closes). */
 static void tw_proc(void)
@@ -509,7 +756,15 @@ static void usage(FILE *f)
 		"      --churn-secs S     ...for S seconds (bounded; default 0)\n"
 		"      --unique-port P    port of the one listener no other socket shares (default 7777)\n"
 		"      --batch N          connects per batch before accepting (default 1000)\n"
-		"      --max-hold S       exit after S seconds even without SIGTERM (default 3600)\n");
+		"      --max-hold S       exit after S seconds even without SIGTERM (default 3600)\n"
+		"      --udp N            also N UDP sockets (127.0.0.1..16 and ::1; default 0)\n"
+		"      --udp-workers K    processes holding them (default 2, more if RLIMIT_NOFILE is low)\n"
+		"      --udp-conn-pct P   share of UDP sockets connected to a neighbour (default 20)\n"
+		"      --unix N           also N UNIX sockets (default 0)\n"
+		"      --unix-workers K   processes holding them (default 4, more if RLIMIT_NOFILE is low)\n"
+		"      --unix-conn-pct P  share in connections to named stream listeners (default 50)\n"
+		"      --unix-dgram-pct P share of datagram sockets (default 10); the rest are stream socketpairs\n"
+		"  -n 0 builds no TCP socket at all (with --udp or --unix).\n");
 }
 
 static long num(const char *s, long lo, long hi)
@@ -526,7 +781,8 @@ static long num(const char *s, long lo, long hi)
 
 static void parse(int argc, char **argv)
 {
-	enum { O_V6 = 256, O_CW, O_UNREAD, O_IDLE, O_FFDS, O_TW, O_CHURN, O_CHURNS, O_UPORT, O_BATCH, O_HOLD };
+	enum { O_V6 = 256, O_CW, O_UNREAD, O_IDLE, O_FFDS, O_TW, O_CHURN, O_CHURNS, O_UPORT, O_BATCH, O_HOLD,
+	       O_UDP, O_UDPW, O_UDPC, O_UNIX, O_UNIXW, O_UNIXC, O_UNIXD };
 	static const struct option lo[] = {
 		{ "sockets", required_argument, NULL, 'n' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -543,6 +799,13 @@ static void parse(int argc, char **argv)
 		{ "unique-port", required_argument, NULL, O_UPORT },
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "max-hold", required_argument, NULL, O_HOLD },
+		{ "udp", required_argument, NULL, O_UDP },
+		{ "udp-workers", required_argument, NULL, O_UDPW },
+		{ "udp-conn-pct", required_argument, NULL, O_UDPC },
+		{ "unix", required_argument, NULL, O_UNIX },
+		{ "unix-workers", required_argument, NULL, O_UNIXW },
+		{ "unix-conn-pct", required_argument, NULL, O_UNIXC },
+		{ "unix-dgram-pct", required_argument, NULL, O_UNIXD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -565,6 +828,13 @@ static void parse(int argc, char **argv)
 		case O_UPORT: cfg.unique_port = (int)num(optarg, 1, 9999); break;
 		case O_BATCH: cfg.batch = (int)num(optarg, 1, 60000); break;
 		case O_HOLD: cfg.max_hold = (int)num(optarg, 1, 86400); break;
+		case O_UDP: cfg.udp = num(optarg, 0, 2000000); break;
+		case O_UDPW: cfg.udp_workers = (int)num(optarg, 1, MAX_WORKERS); break;
+		case O_UDPC: cfg.udp_conn_pct = (int)num(optarg, 0, 100); break;
+		case O_UNIX: cfg.unix_n = num(optarg, 0, 4000000); break;
+		case O_UNIXW: cfg.unix_workers = (int)num(optarg, 1, MAX_WORKERS); break;
+		case O_UNIXC: cfg.unix_conn_pct = (int)num(optarg, 0, 100); break;
+		case O_UNIXD: cfg.unix_dgram_pct = (int)num(optarg, 0, 100); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
@@ -579,11 +849,33 @@ static void parse(int argc, char **argv)
 	}
 	if (cfg.unread_pct + cfg.cw_pct > 100)
 		cfg.unread_pct = 100 - cfg.cw_pct;
+	if (cfg.unix_conn_pct + cfg.unix_dgram_pct > 100)
+		cfg.unix_dgram_pct = 100 - cfg.unix_conn_pct;
+	if (cfg.udp_conn_pct + cfg.unread_pct > 100)
+		cfg.udp_conn_pct = 100 - cfg.unread_pct;
+	if (cfg.total == 0)
+		cfg.workers = 0;
+}
+
+/* Removes the path-named listeners' directory. */
+static void unix_dir_remove(void)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (!unix_dir[0] || !(d = opendir(unix_dir)))
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(unix_dir);
+	unix_dir[0] = '\0';
 }
 
 int main(int argc, char **argv)
 {
-	pid_t kids[MAX_WORKERS + MAX_FILLERS + 1];
+	pid_t kids[3 * MAX_WORKERS + MAX_FILLERS + 1];
 	int nkids = 0, fds[2];
 	struct sigaction sa = { .sa_handler = on_signal };
 	double t0 = now();
@@ -600,14 +892,14 @@ int main(int argc, char **argv)
 	 * share fits under the fd limit (the workers' own listeners change the
 	 * number of pairs, hence the loop). */
 	long tw = cfg.timewait || cfg.churn_rate ? 1 : 0;
-	long cap = nofile_cap(cfg.total / cfg.workers + 4096) - cfg.idle_listeners - 100;
-	long listeners, pairs;
+	long cap = nofile_cap((cfg.workers ? cfg.total / cfg.workers : 0) + 4096) - cfg.idle_listeners - 100;
+	long listeners = 0, pairs = 0;
 
 	if (cap < 1000) {
 		fprintf(stderr, "popgen: RLIMIT_NOFILE too low\n");
 		return 1;
 	}
-	for (;;) {
+	for (; cfg.workers > 0;) {
 		listeners = (long)cfg.workers * (2 + cfg.idle_listeners) + 1 + tw;
 		pairs = cfg.total > listeners + cfg.timewait ? (cfg.total - listeners - cfg.timewait) / 2 : 0;
 		if ((pairs + cfg.workers - 1) / cfg.workers * 2 <= cap)
@@ -621,6 +913,46 @@ int main(int argc, char **argv)
 	}
 	if (cfg.filler_fds > nofile_cap(cfg.filler_fds + 32) - 32)
 		cfg.filler_fds = (int)nofile_cap(cfg.filler_fds + 32) - 32;
+
+	/* UDP and UNIX workers: as many as it takes for each share to fit. */
+	long ucap = nofile_cap(1048576) - 64;
+
+	while (cfg.udp && (cfg.udp + cfg.udp_workers - 1) / cfg.udp_workers > ucap) {
+		if (cfg.udp_workers == MAX_WORKERS) {
+			fprintf(stderr, "popgen: too many UDP sockets under RLIMIT_NOFILE\n");
+			return 1;
+		}
+		cfg.udp_workers++;
+	}
+	while (cfg.unix_n && (cfg.unix_n + cfg.unix_workers - 1) / cfg.unix_workers > ucap) {
+		if (cfg.unix_workers == MAX_WORKERS) {
+			fprintf(stderr, "popgen: too many UNIX sockets under RLIMIT_NOFILE\n");
+			return 1;
+		}
+		cfg.unix_workers++;
+	}
+	int udpw = cfg.udp ? cfg.udp_workers : 0, unixw = cfg.unix_n ? cfg.unix_workers : 0;
+	long udp6 = cfg.udp * cfg.v6_pct / 100;
+
+	if (udp6 > UDP_PORT_N)
+		udp6 = UDP_PORT_N;
+	long udp4 = cfg.udp - udp6;
+
+	while (udp4 > (long)cfg.udp_naddr * UDP_PORT_N)
+		cfg.udp_naddr *= 2;
+	if (cfg.udp_naddr > 250) {
+		fprintf(stderr, "popgen: too many UDP sockets\n");
+		return 2;
+	}
+	if (cfg.unix_n) {
+		strcpy(unix_dir, "/tmp/popgen-unix.XXXXXX");
+		if (!mkdtemp(unix_dir)) {
+			perror("popgen: mkdtemp");
+			unix_dir[0] = '\0';
+			return 1;
+		}
+		atexit(unix_dir_remove);
+	}
 
 	long v6 = pairs * cfg.v6_pct / 100;
 
@@ -640,7 +972,8 @@ int main(int argc, char **argv)
 	}
 	report_fd = fds[1];
 	pid_t parent = getpid();
-	int nreports = cfg.workers + cfg.fillers + (cfg.timewait || cfg.churn_rate ? 1 : 0);
+	int ntw = cfg.timewait || cfg.churn_rate ? 1 : 0;
+	int nreports = cfg.workers + cfg.fillers + ntw + udpw + unixw;
 
 	for (int i = 0; i < nreports; i++) {
 		pid_t p = fork();
@@ -663,8 +996,17 @@ int main(int argc, char **argv)
 				worker(i, v4lo, v4hi, v6lo, v6hi);
 			} else if (i < cfg.workers + cfg.fillers) {
 				filler(i - cfg.workers);
-			} else {
+			} else if (i < cfg.workers + cfg.fillers + ntw) {
 				tw_proc();
+			} else if (i < cfg.workers + cfg.fillers + ntw + udpw) {
+				int u = i - (cfg.workers + cfg.fillers + ntw);
+
+				udp_worker(u, udp4 * u / udpw, udp4 * (u + 1) / udpw, udp6 * u / udpw,
+					   udp6 * (u + 1) / udpw);
+			} else {
+				int u = i - (cfg.workers + cfg.fillers + ntw + udpw);
+
+				unix_worker(u, cfg.unix_n * (u + 1) / unixw - cfg.unix_n * u / unixw);
 			}
 			_exit(1);
 		}
@@ -692,13 +1034,24 @@ int main(int argc, char **argv)
 		got++;
 		if (r.err) {
 			fprintf(stderr, "popgen: %s %d: %s\n",
-				r.kind == K_WORKER ? "worker" : r.kind == K_FILLER ? "filler" : "time-wait process",
+				r.kind == K_WORKER ? "worker" : r.kind == K_FILLER ? "filler" :
+				r.kind == K_UDP ? "UDP worker" : r.kind == K_UNIX ? "UNIX worker" : "time-wait process",
 				r.id, r.msg);
 			bad = 1;
 			break;
 		}
 		if (r.kind == K_FILLER) {
 			filler_fds += r.fds;
+		} else if (r.kind == K_UDP) {
+			tot.udp_unconn += r.udp_unconn;
+			tot.udp_conn += r.udp_conn;
+			tot.udp_v6 += r.udp_v6;
+			tot.udp_unread += r.udp_unread;
+		} else if (r.kind == K_UNIX) {
+			tot.unix_listen += r.unix_listen;
+			tot.unix_stream += r.unix_stream;
+			tot.unix_dgram += r.unix_dgram;
+			tot.unix_named += r.unix_named;
 		} else {
 			tot.listen += r.listen;
 			tot.estab += r.estab;
@@ -719,10 +1072,15 @@ int main(int argc, char **argv)
 	}
 	printf("READY sockets=%ld listen=%ld established=%ld close_wait=%ld fin_wait2=%ld time_wait=%ld "
 	       "pairs=%ld v6_pairs=%ld v4_addrs=%d workers=%d fillers=%d filler_fds=%ld unique_port=%d "
+	       "udp=%ld udp_unconn=%ld udp_estab=%ld udp_v6=%ld udp_unread=%ld udp_workers=%d "
+	       "unix=%ld unix_listen=%ld unix_stream=%ld unix_dgram=%ld unix_named=%ld unix_workers=%d "
 	       "build_s=%.2f pid=%ld\n",
 	       tot.listen + tot.estab + tot.close_wait + tot.fin_wait2 + tot.time_wait, tot.listen, tot.estab,
 	       tot.close_wait, tot.fin_wait2, tot.time_wait, pairs, v6, cfg.naddr, cfg.workers, cfg.fillers,
-	       filler_fds, cfg.unique_port, now() - t0, (long)getpid());
+	       filler_fds, cfg.unique_port, tot.udp_unconn + tot.udp_conn, tot.udp_unconn, tot.udp_conn,
+	       tot.udp_v6, tot.udp_unread, udpw, tot.unix_listen + tot.unix_stream + tot.unix_dgram,
+	       tot.unix_listen, tot.unix_stream, tot.unix_dgram, tot.unix_named, unixw, now() - t0,
+	       (long)getpid());
 	fflush(stdout);
 
 	alarm((unsigned)cfg.max_hold);
