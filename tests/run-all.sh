@@ -5,7 +5,7 @@
 #  2. the same suite built with ASan+UBSan;
 #  3. the unit tests under valgrind;
 #  4. cppcheck and clang-tidy;
-#  5. each libFuzzer target for FUZZ_SECONDS (default 60) when clang is there.
+#  5. each libFuzzer target for FUZZ_SECONDS (default 30) when clang is there.
 # It ends with one line "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,7 @@ if ((${#missing[@]})); then
 		echo "note: not installed (run as root to install them): ${missing[*]}"
 	fi
 fi
-fuzz_seconds=${FUZZ_SECONDS:-60}
+fuzz_seconds=${FUZZ_SECONDS:-30}
 passed=0 failed=0 skipped=0
 failures=()
 
@@ -101,11 +101,18 @@ step "libFuzzer targets, ${fuzz_seconds}s each"
 if command -v clang >/dev/null && ((fuzz_seconds > 0)); then
 	rm -rf build-fuzz
 	if CC=clang meson setup build-fuzz -Db_lundef=false >/dev/null && meson compile -C build-fuzz >/dev/null; then
-		for f in build-fuzz/tests/fuzz/fuzz-*; do
+		# every target of every test folder: tests/DIR/fuzz-[DIR-]NAME, its
+		# corpus in tests/DIR/corpus/NAME (or tests/DIR/corpus)
+		for f in build-fuzz/tests/*/fuzz-*; do
 			[ -f "$f" ] && [ -x "$f" ] || continue
+			sub=${f#build-fuzz/tests/}
+			sub=${sub%%/*}
 			name=${f##*/fuzz-}
+			base=${name#"$sub"-}
+			corpus=$root/tests/$sub/corpus/$base
+			[ -d "$corpus" ] || corpus=$root/tests/$sub/corpus
 			work=$(mktemp -d)
-			cp -r "$root/tests/fuzz/corpus/$name/." "$work/"
+			[ -d "$corpus" ] && cp -r "$corpus/." "$work/"
 			if "$f" -max_total_time="$fuzz_seconds" -print_final_stats=1 -artifact_prefix="$root/tests/fuzz/crash-$name-" \
 				"$work" >"$work.log" 2>&1; then
 				execs=$(grep -m1 'stat::number_of_executed_units' "$work.log" | awk '{print $2}')

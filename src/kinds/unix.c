@@ -25,6 +25,7 @@
 
 #include "column.h"
 #include "kind.h"
+#include "obuf.h"
 #include "needs.h"
 #include "states.h"
 
@@ -413,6 +414,12 @@ static size_t unix_endpoint(const struct sock_rec *r, const struct sock_ext *e, 
 		buf[n++] = '*';
 	}
 	buf[n] = '\0';
+	if (len - n > 21) { /* ' ', up to 20 digits, the NUL: no snprintf on the hot path */
+		buf[n++] = ' ';
+		n += u64_fmt(buf + n, local ? r->inode : r->x.peer);
+		buf[n] = '\0';
+		return n;
+	}
 	m = snprintf(buf + n, len - n, " %llu", (unsigned long long)(local ? r->inode : r->x.peer));
 	if (m > 0)
 		n += (size_t)m < len - n ? (size_t)m : len - n - 1;
