@@ -16,9 +16,10 @@ root=$PWD
 # test set-up on a fresh Debian 12 machine.  Not root and something missing:
 # say what, and go on (the tests that need it skip).
 test_pkgs=(meson ninja-build pkg-config gcc libmnl-dev libncurses-dev
+	libmicrohttpd-dev libyaml-dev libcrypt-dev libgnutls28-dev
 	libcmocka-dev clang libclang-rt-14-dev valgrind cppcheck clang-tidy
 	iproute2 nftables net-tools lsof jq python3 tmux groff-base procps util-linux
-	prometheus jc)
+	prometheus prometheus-node-exporter curl openssl jc)
 missing=()
 for p in "${test_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
