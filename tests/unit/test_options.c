@@ -402,7 +402,7 @@ static void t_errors(void **state)
 	expect_err("option '--events' is only for 'list' or 'top'", "check", "--events", NULL);
 	expect_err("option '--samples' is only for 'check'", "--samples=2", NULL);
 	expect_err("option '--interval' is only for 'check'", "top", "--interval=2", NULL);
-	expect_err("option '--threshold' is only for 'check'", "--threshold=orphans=1", NULL);
+	expect_err("option '--threshold' is only for 'check' or 'exporter'", "--threshold=orphans=1", NULL);
 	expect_err("option '--processes' is only for 'list', 'top' or 'check'", "explain", "-p", NULL);
 	expect_err("options '--record' and '--replay' cannot be used together", "--record=a", "--replay=b", NULL);
 	expect_err("invalid value '' for --net (expected NAME|PATH)", "--net=", NULL);
@@ -466,7 +466,8 @@ static void t_list(void **state)
 					   "sort",   "group-by", "color",     "watch",      "events",   "delay",
 					   "samples", "interval", "threshold", "source", "lifetimes", "count",
 					   "duration", "mount-tracefs", "help", "version",
-					   "list-options", "all-netns", "host-root", "cgroup-root"};
+					   "list-options", "all-netns", "host-root", "cgroup-root", "web.listen-address",
+					   "web.telemetry-path", "web.config.file", "web.systemd-socket", "web.max-connections"};
 
 	assert_int_equal(n, sizeof(must) / sizeof(must[0]));
 	for (size_t i = 0; i < n; i++) {
