@@ -403,7 +403,7 @@ static void t_errors(void **state)
 	expect_err("option '--samples' is only for 'check'", "--samples=2", NULL);
 	expect_err("option '--interval' is only for 'check'", "top", "--interval=2", NULL);
 	expect_err("option '--threshold' is only for 'check' or 'exporter'", "--threshold=orphans=1", NULL);
-	expect_err("option '--processes' is only for 'list', 'top' or 'check'", "explain", "-p", NULL);
+	expect_err("option '--processes' is only for 'list', 'top', 'check' or 'exporter'", "explain", "-p", NULL);
 	expect_err("options '--record' and '--replay' cannot be used together", "--record=a", "--replay=b", NULL);
 	expect_err("invalid value '' for --net (expected NAME|PATH)", "--net=", NULL);
 	expect_err("invalid value '' for --columns (expected LIST)", "--columns=", NULL);
@@ -482,7 +482,7 @@ static void t_list(void **state)
 		}
 		assert_int_equal(nf, 6);
 		assert_true(strlen(f[1]) == 1); /* a letter or '-' */
-		assert_true(strlen(f[4]) > 0 && strspn(f[4], "listopexanchkvent,") == strlen(f[4]));
+		assert_true(strlen(f[4]) > 0 && strspn(f[4], "listopexanchkventr,") == strlen(f[4]));
 		assert_true(strlen(f[5]) > 5);
 	}
 	for (size_t j = 0; j < sizeof(must) / sizeof(must[0]); j++) {
@@ -499,8 +499,8 @@ static void t_list(void **state)
 			assert_string_equal(lines[i], "format\tf\tFORMAT\ttable json jsonl csv prom\tlist,top,check,events\t"
 						      "table, json, jsonl, csv or prom (or an ss family)");
 		if (!strncmp(lines[i], "color\t", 6))
-			assert_true(!strncmp(lines[i], "color\t-\t[WHEN]\tauto always never\tlist,top,explain,check,events\t",
-					     strlen("color\t-\t[WHEN]\tauto always never\tlist,top,explain,check,events\t")));
+			assert_true(!strncmp(lines[i], "color\t-\t[WHEN]\tauto always never\tlist,top,explain,check,events,exporter\t",
+					     strlen("color\t-\t[WHEN]\tauto always never\tlist,top,explain,check,events,exporter\t")));
 		if (!strncmp(lines[i], "delay\t", 6))
 			assert_true(!strncmp(lines[i], "delay\td\tSECONDS\t-\ttop\t", 21));
 	}
