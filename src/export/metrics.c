@@ -55,7 +55,9 @@ static double now_s(void)
 int metrics_new(const struct options *opt, struct metrics **ret, struct filter_error *ferr)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
-	unsigned need = NEED_MEM | (opt->all_netns ? NEED_CGROUP : 0);
+	/* socket memory only for UDP's drops: it puts an extension on every record */
+	unsigned need = (opt->kinds & (KIND_BIT(KIND_UDP) | KIND_BIT(KIND_UDPLITE)) ? NEED_MEM : 0) |
+			(opt->all_netns ? NEED_CGROUP : 0);
 	int err;
 
 	if (!m)
@@ -297,6 +299,33 @@ static void per_netns(struct metrics *m, struct obuf *o, struct col_ctx *cc, uns
 	free(v);
 }
 
+/*
+ * Counts every record and keeps only those the listeners, CLOSE-WAIT and
+ * check's rules look at: an ESTABLISHED TCP socket with empty queues (most
+ * of a busy host) is counted and dropped, so memory follows the sockets
+ * worth a look, not the population.  --all-netns keeps all (per-namespace
+ * counts come from the set).
+ */
+struct keep_sink {
+	struct render *r;
+	struct sock_set *set;
+	bool all;
+};
+
+static int keep_sink(void *arg, const struct sock_rec *rec, const struct sock_ext *ext)
+{
+	struct keep_sink *k = arg;
+
+	if (!rec) {
+		memset(k->r->counts, 0, sizeof(k->r->counts));
+		return sock_set_sink(k->set, NULL, NULL);
+	}
+	render_count(k->r, rec);
+	if (!k->all && rec->kind == KIND_TCP && rec->state == SK_ESTABLISHED && !rec->recv_q && !rec->send_q)
+		return 0;
+	return sock_set_add(k->set, rec, ext);
+}
+
 int metrics_collect(struct metrics *m, double timeout_s, char **ret_body, size_t *ret_len)
 {
 	double t0 = now_s();
@@ -321,12 +350,13 @@ int metrics_collect(struct metrics *m, double timeout_s, char **ret_body, size_t
 		owners_ok = pipeline_owners(&m->p) == 0 && now_s() - t0 < timeout_s / 2;
 	}
 	sock_set_clear(&m->set);
-	err = pipeline_stream(&m->p, sock_set_sink, &m->set, &res);
-	pipeline_col_ctx(&m->p, &cc);
 	r.kinds = m->p.req.kinds;
-	if (!err)
-		for (size_t i = 0; i < m->set.n; i++)
-			render_count(&r, &m->set.v[i]);
+	{
+		struct keep_sink ks = {.r = &r, .set = &m->set, .all = m->opt->all_netns};
+
+		err = pipeline_stream(&m->p, keep_sink, &ks, &res);
+	}
+	pipeline_col_ctx(&m->p, &cc);
 
 	head(&o, "sockscope_build_info", "gauge", "Build information of sockscope.");
 	obuf_puts(&o, "sockscope_build_info{version=\"" SOCKSCOPE_VERSION "\"} 1\n");
@@ -403,6 +433,11 @@ int metrics_collect(struct metrics *m, double timeout_s, char **ret_body, size_t
 	head(&o, "sockscope_scrape_duration_seconds", "gauge", "Time this collection took.");
 	obuf_printf(&o, "sockscope_scrape_duration_seconds %.6f\n", now_s() - t0);
 	render_free(&r);
+	/* after a scrape that kept many sockets, give the memory back */
+	if (m->set.cap > 65536 && m->set.n < m->set.cap / 4) {
+		sock_set_free(&m->set);
+		sock_set_init(&m->set);
+	}
 	if (o.err) {
 		int e = o.err;
 
