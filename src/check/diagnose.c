@@ -163,10 +163,17 @@ static void read_udp_errors(const char *root, struct kernel_facts *k)
 	snprintf(path, sizeof(path), "%s/net/snmp6", root);
 	f = fopen(path, "r");
 	if (f) {
+		static const char key[] = "Udp6RcvbufErrors";
+
 		while (fgets(line, sizeof(line), f)) {
+			const char *p = line + sizeof(key) - 1;
+			char *end;
 			long long v;
 
-			if (sscanf(line, "Udp6RcvbufErrors %lld", &v) == 1)
+			if (strncmp(line, key, sizeof(key) - 1))
+				continue;
+			v = strtoll(p, &end, 10);
+			if (end != p)
 				total = total < 0 ? v : total + v;
 		}
 		fclose(f);

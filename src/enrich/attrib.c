@@ -320,6 +320,19 @@ static void where_of(struct attrib *a, long e, const char *nsname, uint64_t ino,
 			  buf, n);
 }
 
+/* Member-wise equality of two records (the struct may have padding, and its
+ * union is compared as the address bytes that cover it). */
+static bool rec_same(const struct sock_rec *a, const struct sock_rec *b)
+{
+	return !memcmp(a->laddr, b->laddr, sizeof(a->laddr)) && !memcmp(a->raddr, b->raddr, sizeof(a->raddr)) &&
+	       a->cookie == b->cookie && a->inode == b->inode && a->recv_q == b->recv_q && a->send_q == b->send_q &&
+	       a->uid == b->uid && a->ifindex == b->ifindex && a->timer_expires_ms == b->timer_expires_ms &&
+	       a->netns_id == b->netns_id && a->ext == b->ext && a->lport == b->lport && a->rport == b->rport &&
+	       a->proto == b->proto && a->family == b->family && a->state == b->state && a->timer == b->timer &&
+	       a->retransmits == b->retransmits && a->shutdown == b->shutdown && a->flags == b->flags &&
+	       a->kind == b->kind;
+}
+
 const struct attrib_view *attrib_view(struct attrib *a, const struct sock_rec *r, const struct procmap *owners)
 {
 	struct attrib_view *v = &a->view;
@@ -328,7 +341,7 @@ const struct attrib_view *attrib_view(struct attrib *a, const struct sock_rec *r
 	uint64_t id;
 	bool own = true;
 
-	if (a->memo_valid && a->memo_owners == owners && !memcmp(&a->memo, r, sizeof(*r)))
+	if (a->memo_valid && a->memo_owners == owners && rec_same(&a->memo, r))
 		return v;
 	if (owners && r->inode) {
 		const struct sock_owner *o;

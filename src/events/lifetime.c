@@ -169,10 +169,18 @@ static void tring_push(struct tring *q, const struct lt_key *k, uint64_t t, cons
 	q->tail++;
 }
 
+/* Member-wise: the struct has padding (make_key zeroes the unused address
+ * bytes, so the whole arrays compare). */
+static bool key_eq(const struct lt_key *a, const struct lt_key *b)
+{
+	return a->family == b->family && a->lp == b->lp && a->rp == b->rp && memcmp(a->l, b->l, sizeof(a->l)) == 0 &&
+	       memcmp(a->r, b->r, sizeof(a->r)) == 0;
+}
+
 static uint32_t tring_find(const struct tring *q, const struct lt_key *k)
 {
 	for (uint32_t s = q->bucket[key_hash(k) & (q->nb - 1)]; s != NIL; s = q->next[s])
-		if (q->live[s] && memcmp(&q->keys[s], k, sizeof(*k)) == 0)
+		if (q->live[s] && key_eq(&q->keys[s], k))
 			return s;
 	return NIL;
 }
@@ -682,5 +690,5 @@ const char *lt_tcp_state_name(int st)
 					"FIN_WAIT2", "TIME_WAIT",   "CLOSE",      "CLOSE_WAIT",  "LAST_ACK",
 					"LISTEN",    "CLOSING",     "NEW_SYN_RECV", "BOUND_INACTIVE"};
 
-	return st >= 1 && (unsigned)st < sizeof(n) / sizeof(n[0]) ? n[st] : "?";
+	return st >= 1 && st < (int)(sizeof(n) / sizeof(n[0])) ? n[st] : "?";
 }

@@ -77,6 +77,7 @@ static int read_small(const char *path, char *buf, size_t cap, size_t *len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t n = 0;
 
+	*len = 0;
 	if (fd < 0)
 		return -errno;
 	while (n < cap) {
@@ -108,7 +109,7 @@ static int paranoid_level(void)
 	if (read_small("/proc/sys/kernel/perf_event_paranoid", b, sizeof(b) - 1, &n) < 0)
 		return 99;
 	b[n] = '\0';
-	return atoi(b);
+	return (int)strtol(b, NULL, 10);
 }
 
 static bool is_tracefs(const char *dir, int *err)

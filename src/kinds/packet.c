@@ -389,11 +389,9 @@ static void get_packet_protocol(struct col_ctx *cc, const struct sock_rec *r, co
 static void get_packet_type(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e,
 			    struct col_val *v)
 {
-	if (r->kind != KIND_PACKET)
-		pk_null(v);
-	else if (r->x.type == SOCK_RAW)
+	if (r->kind == KIND_PACKET && r->x.type == SOCK_RAW)
 		pk_name(v, "raw", 3);
-	else if (r->x.type == SOCK_DGRAM)
+	else if (r->kind == KIND_PACKET && r->x.type == SOCK_DGRAM)
 		pk_name(v, "dgram", 5);
 	else
 		pk_null(v);

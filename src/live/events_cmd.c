@@ -1058,7 +1058,7 @@ static int run_loop(struct ev_ctx *c, struct sources *s, uint64_t deadline)
 	}
 	/* the end: what the sources still hold */
 	if (!c->stop && c->src == SRC_TRACEPOINT) {
-		r = tp_flush(s->tp, event_sink, c);
+		(void)tp_flush(s->tp, event_sink, c); /* output errors surface in flush_ok() below */
 		if (tp_batch_lost(s->tp)) {
 			c->lost += tp_batch_lost(s->tp);
 			emit_lost(c, tp_batch_lost(s->tp));

@@ -70,7 +70,7 @@ static int grow_table(struct cg_cache *c)
 
 static int arena_add(struct cg_cache *c, const char *s, size_t n, size_t *ret_off)
 {
-	if (c->alen + n + 1 > c->acap) {
+	if (!c->arena || c->alen + n + 1 > c->acap) {
 		size_t ncap = c->acap ? c->acap : 4096;
 		char *na;
 

@@ -255,7 +255,7 @@ static int scan_pid_ns(struct scan *s, pid_t pid)
 	struct nsdisc *d = s->d;
 	struct stat st;
 	ssize_t found;
-	size_t i;
+	size_t i = 0;
 	int r;
 
 	if (nsio_path(s->path, sizeof(s->path), "%s/%d/ns/net", d->proc_root, (int)pid) < 0)
@@ -435,13 +435,12 @@ static int add_denied(struct scan *s)
 static size_t count_open_fds(const char *proc_root)
 {
 	char p[4096];
-	struct dirent *de;
 	size_t n = 0;
 	DIR *dd;
 
 	if (nsio_path(p, sizeof(p), "%s/self/fd", proc_root) < 0 || !(dd = opendir(p)))
 		return 64;
-	while ((de = readdir(dd)))
+	while (readdir(dd))
 		n++;
 	closedir(dd);
 	return n;
