@@ -118,7 +118,8 @@ static int nl_on_sock(struct nl_run *run, const struct nlmsghdr *nlh)
 		return 0;
 	rec.kind = (uint8_t)run->kind_id;
 	/* a cgroup id alone is not worth an extension unless it is wanted */
-	if (has_ext && !(run->req->need & NEED_CGROUP) && sock_ext_bare(&run->ext))
+	if (has_ext && !(run->req->need & NEED_CGROUP) &&
+	    sock_ext_bare_for(&run->ext, run->req->need & NEED_SOCKOPT))
 		has_ext = 0;
 	r = run->sink(run->arg, &rec, has_ext ? &run->ext : NULL);
 	if (r < 0) {
