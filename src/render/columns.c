@@ -507,8 +507,10 @@ size_t sockopt_text(uint16_t bits, char *buf, size_t len)
 		if (!(bits & (1u << i)))
 			continue;
 		k = snprintf(buf + n, len - n, "%s%s", n ? "," : "", sockopt_names[i]);
-		if (k < 0 || (size_t)k >= len - n)
+		if (k < 0 || (size_t)k >= len - n) {
+			buf[n] = '\0'; /* whole words only */
 			break;
+		}
 		n += (size_t)k;
 	}
 	return n;
