@@ -47,7 +47,7 @@ _sockscope_options()
 	local -a show=(--oneline -O --inet-sockopt --threads -T)
 
 	case $cmd in
-	top) printf '%s\n' "${common[@]}" "${show[@]}" --events --delay -d "${always[@]}" ;;
+	top) printf '%s\n' "${common[@]}" "${show[@]}" --events -E --delay -d "${always[@]}" ;;
 	kill) printf '%s\n' "${common[@]}" "${show[@]}" --kill -K --yes --dry-run "${always[@]}" ;;
 	explain) printf '%s\n' "${always[@]}" ;;
 	check) printf '%s\n' "${common[@]}" --samples --interval --threshold "${always[@]}" ;;
@@ -57,7 +57,7 @@ _sockscope_options()
 		--ipv6 -6 --processes -p --net -N --all-netns --host-root --cgroup-root --backend --threshold \
 		--web.listen-address --web.telemetry-path --web.config.file --web.systemd-socket --web.max-connections \
 		"${always[@]}" ;;
-	*) printf '%s\n' "${common[@]}" "${show[@]}" --kill -K --no-legend --watch --events "${always[@]}" ;;
+	*) printf '%s\n' "${common[@]}" "${show[@]}" --kill -K --no-legend --watch --events -E "${always[@]}" ;;
 	esac
 }
 

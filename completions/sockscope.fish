@@ -149,7 +149,7 @@ complete -c sockscope -n $sock -l group-by -x -a 'state process local-port remot
 # list only
 complete -c sockscope -n '__sockscope_cmd_is list' -l no-legend -d 'do not print the state legend'
 complete -c sockscope -n '__sockscope_cmd_is list' -l watch -x -d 'repeat the listing every SECONDS'
-complete -c sockscope -n '__sockscope_cmd_is list top' -l events -d 'one line per change'
+complete -c sockscope -n '__sockscope_cmd_is list top' -s E -l events -d 'one line per change; -E alone: the events command'
 
 # what a table shows (list, top, kill)
 complete -c sockscope -n '__sockscope_cmd_is list top kill' -s O -l oneline -d 'details as name:value words, like ss -O'

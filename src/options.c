@@ -185,8 +185,8 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_COLOR] = {"color", 0, OA_OPTIONAL, "WHEN", "auto always never", C_ALL,
 		       "colorize: auto, always or never (no WHEN: always)"},
 	[OPT_WATCH] = {"watch", 0, OA_REQUIRED, "SECONDS", NULL, C_LIST, "repeat the listing every SECONDS"},
-	[OPT_EVENTS] = {"events", 0, OA_NONE, NULL, NULL, C_LIST | C_TOP,
-			"one line per change (list: with -f jsonl and --watch)"},
+	[OPT_EVENTS] = {"events", 'E', OA_NONE, NULL, NULL, C_LIST | C_TOP,
+			"the events command (with --watch: a line per change)"},
 	[OPT_DELAY] = {"delay", 'd', OA_REQUIRED, "SECONDS", NULL, C_TOP,
 		       "seconds between refreshes, e.g. 0.5 (default 1)"},
 	[OPT_SAMPLES] = {"samples", 0, OA_REQUIRED, "N", NULL, C_CHECK, "take N samples (default 1)"},
@@ -838,6 +838,12 @@ int options_parse(int argc, char **argv, struct options *opt, char *err, size_t 
 	opt->cmd = cmd < 0 ? CMD_LIST : (enum command)cmd;
 	if (kill_alias && opt->cmd == CMD_LIST)
 		opt->cmd = CMD_KILL; /* -K: ss's spelling of the kill command */
+	if (seen[OPT_EVENTS] && opt->cmd == CMD_LIST && !seen[OPT_WATCH]) {
+		/* -E (ss -E) without --watch: the events command */
+		opt->cmd = CMD_EVENTS;
+		opt->events = false;
+		seen[OPT_EVENTS] = false;
+	}
 	opt->argc = ntrail;
 	opt->argv = argv + 1;
 	opt->families = fam ? fam : (COLLECT_INET4 | COLLECT_INET6);

@@ -123,7 +123,7 @@ static void t_flags_long(void **state)
 {
 	struct run *r = ok("--tcp", "--listening", "--all", "--numeric", "--resolve", "--no-header", "--no-legend",
 			   "--processes", "--extended", "--options", "--info", "--memory", "--summary", "--events",
-			   "--list-columns", "--list-options", "--help", "--version", NULL);
+			   "--watch=1", "--list-columns", "--list-options", "--help", "--version", NULL);
 
 	assert_true(r->opt.listening && r->opt.all && r->opt.numeric && r->opt.resolve && r->opt.no_header);
 	assert_true(r->opt.no_legend && r->opt.processes && r->opt.extended && r->opt.timers && r->opt.info);
@@ -380,6 +380,14 @@ static void t_commands(void **state)
 	assert_int_equal(r->opt.cmd, CMD_KILL);
 	assert_true(r->opt.dry_run);
 	assert_int_equal(r->opt.argc, 3);
+	/* -E without --watch: ss's spelling of the events command */
+	r = ok("-E", "-n", "state", "established", NULL);
+	assert_int_equal(r->opt.cmd, CMD_EVENTS);
+	assert_false(r->opt.events);
+	assert_int_equal(r->opt.argc, 2);
+	r = ok("-E", "--watch=1", "-f", "jsonl", NULL);
+	assert_int_equal(r->opt.cmd, CMD_LIST);
+	assert_true(r->opt.events);
 	r = ok("-OT", "--inet-sockopt", NULL);
 	assert_true(r->opt.oneline && r->opt.threads && r->opt.processes && r->opt.inet_sockopt);
 	/* help for a command */
