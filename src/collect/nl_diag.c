@@ -701,9 +701,14 @@ int nl_diag_replay(const char *path, const struct collect_req *req, sock_sink_fn
 	run->sink = sink;
 	run->arg = arg;
 	run->res = res;
-	/* 16 bytes: the magic and the first length word, or a whole nlmsghdr */
-	hlen = fread(head, 1, sizeof(head), f);
+	/* the magic, else the rest of a whole nlmsghdr (no seeking: a pipe
+	 * can be replayed) */
+	hlen = fread(head, 1, NL_DIAG_MAGIC_LEN, f);
 	fmt = nl_diag_format(head, hlen);
+	if (fmt == NL_DIAG_FMT_UNKNOWN && hlen == NL_DIAG_MAGIC_LEN) {
+		hlen += fread(head + hlen, 1, sizeof(head) - hlen, f);
+		fmt = nl_diag_format(head, hlen);
+	}
 	if (fmt == NL_DIAG_FMT_RAW) {
 		r = nl_replay_raw(f, head, hlen, run, buf);
 		goto done;
@@ -713,10 +718,6 @@ int nl_diag_replay(const char *path, const struct collect_req *req, sock_sink_fn
 		goto out;
 	}
 	v1 = fmt == NL_DIAG_FMT_V1;
-	if (fseek(f, NL_DIAG_MAGIC_LEN, SEEK_SET) < 0) {
-		r = -errno;
-		goto out;
-	}
 	for (;;) {
 		uint32_t le, word;
 		unsigned kind = KIND_TCP;
