@@ -8,7 +8,8 @@
 # fails with ECONNABORTED (UDP: SO_ERROR 103) and the TCP sockets are gone
 # from `sockscope -N NS`.  Also: --dry-run kills nothing, no filter is exit 2,
 # as nobody (setpriv) EPERM is reported, nothing is killed and the exit is 1,
-# -K is the same command, a filter matching nothing is exit 0.  Needs root,
+# -K is the same command, a filter matching nothing is exit 0, --all-netns
+# kills from inside the socket's namespace.  Needs root,
 # ip, python3 and setpriv (exit 77 otherwise).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,7 +30,7 @@ trap cleanup EXIT
 ip netns add "$ns" || skip "cannot create a network namespace"
 ip -n "$ns" link set lo up
 
-# The application: CLOSE-WAIT on 7001, ESTABLISHED 7002 <-> client, UDP 7003.
+# The application: CLOSE-WAIT on 7001, ESTABLISHED 7002 <-> client, UDP 47003.
 # It says "ready", waits for a line on its fifo, then tries each socket.
 cat >"$work/app.py" <<'PY'
 import os, socket, sys
@@ -40,7 +41,7 @@ l1 = listener(7001)
 c1 = socket.create_connection(("127.0.0.1", 7001)); cw, _ = l1.accept(); c1.close()
 l2 = listener(7002)
 est = socket.create_connection(("127.0.0.1", 7002)); peer, _ = l2.accept()
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 7003))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 47003))
 out = open(sys.argv[1], "w", buffering=1)
 print("ready", file=out)
 with open(sys.argv[2]) as ctl:
@@ -117,14 +118,15 @@ check "as nobody: 0 killed" grep -q '^0 of [0-9]* sockets\? killed' "$work/nobod
 check "as nobody: CLOSE-WAIT still there" grep -q CLOSE-WAIT <(list state close-wait)
 
 # the real thing: CLOSE-WAIT, then the client end of the ESTABLISHED pair
-# (with -K), then the UDP socket
+# (with -K), then the UDP socket, found with --all-netns (a port no other
+# test uses: the filter runs in every namespace of the host)
 set +e
 "$S" -N "$ns" -n kill --yes state close-wait >"$work/k1.out" 2>&1
 rc1=$?
 est_port=$(list -o state established dport = :7002 | awk '{ split($4, a, ":"); print a[2] }' | head -1)
 "$S" -N "$ns" -n -K --yes dport = :7002 and sport = :"$est_port" >"$work/k2.out" 2>&1
 rc2=$?
-"$S" -N "$ns" -n -u kill --yes sport = :7003 >"$work/k3.out" 2>&1
+"$S" --all-netns -n -u kill --yes src 127.0.0.1 and sport = :47003 >"$work/k3.out" 2>&1
 rc3=$?
 set -e
 check "kill CLOSE-WAIT: exit 0 (got $rc1)" test "$rc1" = 0
@@ -132,8 +134,9 @@ check "kill CLOSE-WAIT: reported" grep -q '^killed .*CLOSE-WAIT 127.0.0.1:7001' 
 check "kill CLOSE-WAIT: 1 of 1" grep -q '^1 of 1 socket killed' "$work/k1.out"
 check "-K ESTABLISHED: exit 0 (got $rc2)" test "$rc2" = 0
 check "-K ESTABLISHED: reported" grep -q '^killed .*ESTABLISHED' "$work/k2.out"
-check "kill UDP: exit 0 (got $rc3)" test "$rc3" = 0
-check "kill UDP: reported" grep -q '^killed .*udp' "$work/k3.out"
+check "kill UDP (--all-netns): exit 0 (got $rc3)" test "$rc3" = 0
+check "kill UDP (--all-netns): reported" grep -q '^killed .*udp .*127.0.0.1:47003' "$work/k3.out"
+check "kill UDP (--all-netns): its namespace shown" grep -q "netns:$ns" "$work/k3.out"
 check "CLOSE-WAIT gone" bash -c "! grep -q . <('$S' -N '$ns' -n -H --no-legend state close-wait)"
 check "the killed client end is gone" bash -c \
 	"! grep -q . <('$S' -N '$ns' -n -H --no-legend dport = :7002 and sport = :$est_port)"
