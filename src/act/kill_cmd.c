@@ -145,7 +145,7 @@ int kill_command(const struct options *opt_in)
 	struct sock_set set;
 	struct pipeline p;
 	struct col_ctx cc;
-	struct obuf out;
+	struct obuf out, errout = {0}, *rep = &out;
 	char msg[256];
 	int ncols, err, rc;
 
@@ -236,6 +236,16 @@ int kill_command(const struct options *opt_in)
 			goto out;
 		}
 	}
+	/* the report follows the table on stdout; after JSON, CSV or prom it
+	 * goes to stderr, so that stdout stays one document */
+	if (opt.format != FMT_TABLE) {
+		if (obuf_init(&errout, STDERR_FILENO, 0) < 0) {
+			fprintf(stderr, "sockscope: out of memory; nothing killed\n");
+			rc = KILL_EXIT_NONE;
+			goto out;
+		}
+		rep = &errout;
+	}
 	for (size_t i = 0; i < set.n; i++) {
 		const struct sock_rec *rec = &set.v[i];
 		const struct sock_ext *ext = sock_set_ext(&set, rec);
@@ -250,20 +260,20 @@ int kill_command(const struct options *opt_in)
 		}
 		if (e == 0) {
 			killed++;
-			obuf_puts(&out, "killed      ");
+			obuf_puts(rep, "killed      ");
 		} else {
-			obuf_puts(&out, "not killed  ");
+			obuf_puts(rep, "not killed  ");
 		}
-		describe(&out, &cc, rec, ext);
+		describe(rep, &cc, rec, ext);
 		if (e != 0) {
-			obuf_puts(&out, ": ");
-			obuf_puts(&out, !kill_supported(rec) ? "SOCK_DESTROY cannot end this kind of socket"
+			obuf_puts(rep, ": ");
+			obuf_puts(rep, !kill_supported(rec) ? "SOCK_DESTROY cannot end this kind of socket"
 							     : kill_reason(e));
 		}
-		obuf_putc(&out, '\n');
+		obuf_putc(rep, '\n');
 	}
-	obuf_printf(&out, "%zu of %zu socket%s killed\n", killed, tried, tried == 1 ? "" : "s");
-	err = obuf_flush(&out);
+	obuf_printf(rep, "%zu of %zu socket%s killed\n", killed, tried, tried == 1 ? "" : "s");
+	err = obuf_flush(rep);
 	rc = killed == tried ? KILL_EXIT_ALL : killed == 0 ? KILL_EXIT_NONE : KILL_EXIT_SOME;
 	if (err && err != -EPIPE)
 		fprintf(stderr, "sockscope: write error: %s\n", strerror(-err));
@@ -271,6 +281,7 @@ out:
 	if (ns.fd >= 0)
 		close(ns.fd);
 	render_free(&r);
+	obuf_free(&errout);
 	obuf_free(&out);
 	sock_set_free(&set);
 	pipeline_fini(&p);
