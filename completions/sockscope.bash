@@ -44,9 +44,11 @@ _sockscope_options()
 		--processes -p --extended -e --options -o --info -i --memory -m --summary -s --net -N --all-netns --backend
 		--proc-root --host-root --cgroup-root --record --replay --format -f --json -J --columns --sort --group-by)
 	local -a always=(--list-columns --color --help -h --version -V --list-options)
+	local -a show=(--oneline -O --inet-sockopt --threads -T)
 
 	case $cmd in
-	top) printf '%s\n' "${common[@]}" --events --delay -d "${always[@]}" ;;
+	top) printf '%s\n' "${common[@]}" "${show[@]}" --events -E --delay -d "${always[@]}" ;;
+	kill) printf '%s\n' "${common[@]}" "${show[@]}" --kill -K --yes --dry-run "${always[@]}" ;;
 	explain) printf '%s\n' "${always[@]}" ;;
 	check) printf '%s\n' "${common[@]}" --samples --interval --threshold "${always[@]}" ;;
 	events) printf '%s\n' --ipv4 -4 --ipv6 -6 --numeric -n --no-header -H --net -N --format -f --source --lifetimes \
@@ -55,7 +57,7 @@ _sockscope_options()
 		--ipv6 -6 --processes -p --net -N --all-netns --host-root --cgroup-root --backend --threshold \
 		--web.listen-address --web.telemetry-path --web.config.file --web.systemd-socket --web.max-connections \
 		"${always[@]}" ;;
-	*) printf '%s\n' "${common[@]}" --no-legend --watch --events "${always[@]}" ;;
+	*) printf '%s\n' "${common[@]}" "${show[@]}" --kill -K --no-legend --watch --events -E "${always[@]}" ;;
 	esac
 }
 
@@ -180,7 +182,7 @@ _sockscope()
 			;;
 		*)
 			case $w in
-			list | top | explain | check | events | exporter) cmd=$w ;;
+			list | top | explain | check | events | exporter | kill) cmd=$w ;;
 			*) cmd=list ;;
 			esac
 			break
@@ -211,7 +213,7 @@ _sockscope()
 	fi
 
 	if [[ -z $cmd ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "list top explain check events state exclude" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "list top explain check events exporter kill state exclude" -- "$cur")
 		return
 	fi
 	if [[ $cmd == explain ]]; then

@@ -29,7 +29,7 @@ function __sockscope_cmd
                 if string match -qr -- '^-[^-]*[NfdA]$' $w
                     set skip 1
                 end
-            case list top explain check events exporter
+            case list top explain check events exporter kill
                 echo $w
                 return
             case '*'
@@ -93,7 +93,7 @@ function __sockscope_netns
     ip netns list 2>/dev/null | string split -f1 ' '
 end
 
-set -l sock '__sockscope_cmd_is list top check'
+set -l sock '__sockscope_cmd_is list top check kill'
 
 complete -c sockscope -f
 
@@ -103,6 +103,7 @@ complete -c sockscope -n __sockscope_no_cmd -a top -d 'a live view of sockets'
 complete -c sockscope -n __sockscope_no_cmd -a explain -d 'explain the TCP states'
 complete -c sockscope -n __sockscope_no_cmd -a check -d 'look for trouble, monitoring-plugin style'
 complete -c sockscope -n __sockscope_no_cmd -a events -d 'every TCP state transition or lifetime, as it happens'
+complete -c sockscope -n __sockscope_no_cmd -a kill -d 'end the sockets a filter matches (SOCK_DESTROY)'
 
 # filter words and state names
 complete -c sockscope -n __sockscope_want_state -a "$__sockscope_states" -d 'TCP state'
@@ -148,7 +149,17 @@ complete -c sockscope -n $sock -l group-by -x -a 'state process local-port remot
 # list only
 complete -c sockscope -n '__sockscope_cmd_is list' -l no-legend -d 'do not print the state legend'
 complete -c sockscope -n '__sockscope_cmd_is list' -l watch -x -d 'repeat the listing every SECONDS'
-complete -c sockscope -n '__sockscope_cmd_is list top' -l events -d 'one line per change'
+complete -c sockscope -n '__sockscope_cmd_is list top' -s E -l events -d 'one line per change; -E alone: the events command'
+
+# what a table shows (list, top, kill)
+complete -c sockscope -n '__sockscope_cmd_is list top kill' -s O -l oneline -d 'details as name:value words, like ss -O'
+complete -c sockscope -n '__sockscope_cmd_is list top kill' -l inet-sockopt -d 'show the inet socket options set'
+complete -c sockscope -n '__sockscope_cmd_is list top kill' -s T -l threads -d 'show the threads holding each socket'
+
+# kill (and -K in list mode)
+complete -c sockscope -n '__sockscope_cmd_is list kill' -s K -l kill -d 'end the matching sockets (the kill command)'
+complete -c sockscope -n '__sockscope_cmd_is kill' -l yes -d 'kill without asking'
+complete -c sockscope -n '__sockscope_cmd_is kill' -l dry-run -d 'show what would be killed, kill nothing'
 
 # top only
 complete -c sockscope -n '__sockscope_cmd_is top' -s d -l delay -x -d 'seconds between refreshes'

@@ -25,6 +25,7 @@
 #include "events_cmd.h"
 #include "explain.h"
 #include "exporter_cmd.h"
+#include "kill_cmd.h"
 #include "needs.h"
 #include "options.h"
 #include "pipeline.h"
@@ -142,33 +143,6 @@ static int run_explain(const struct options *opt)
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
-}
-
-/* Chosen columns; CT_OBJECT columns expand to their members outside JSON. */
-static int pick_columns(const struct options *opt, const struct column **cols, size_t max, char *err,
-			size_t errlen)
-{
-	const struct column *tmp[COLUMNS_MAX];
-	size_t n = 0;
-	bool json = opt->format == FMT_JSON || opt->format == FMT_JSONL;
-	int got;
-
-	if (opt->columns) {
-		got = columns_parse(opt->columns, tmp, COLUMNS_MAX, err, errlen);
-		if (got < 0)
-			return got;
-	} else {
-		got = (int)columns_default(opt, tmp, COLUMNS_MAX);
-	}
-	for (int i = 0; i < got; i++) {
-		if (tmp[i]->type != CT_OBJECT || json) {
-			if (n < max)
-				cols[n++] = tmp[i];
-			continue;
-		}
-		n = column_members(tmp[i], cols, n, max);
-	}
-	return (int)n;
 }
 
 /* Streaming: the document header is written at the first row (or at the
@@ -577,7 +551,8 @@ static struct options effective_options(const struct options *opt)
 static int run_list(const struct options *opt_in, bool *closed)
 {
 	const struct options eff = effective_options(opt_in), *opt = &eff;
-	const struct column *cols[COLUMNS_MAX];
+	const struct column *cols[COLUMNS_MAX], *details[COLUMNS_MAX];
+	size_t ndetails = 0;
 	struct sort_key keys[SORT_KEYS_MAX];
 	struct filter_error fe;
 	struct pipeline p;
@@ -592,7 +567,7 @@ static int run_list(const struct options *opt_in, bool *closed)
 	bool streaming;
 	int rc = EXIT_OK;
 
-	ncols = pick_columns(opt, cols, COLUMNS_MAX, err_msg, sizeof(err_msg));
+	ncols = columns_pick(opt, cols, COLUMNS_MAX, details, &ndetails, err_msg, sizeof(err_msg));
 	if (ncols < 0) {
 		usage_error(err_msg);
 		return EXIT_USAGE;
@@ -608,7 +583,7 @@ static int run_list(const struct options *opt_in, bool *closed)
 		usage_error("--group-by does not apply to --format=prom");
 		return EXIT_USAGE;
 	}
-	need = columns_needs(cols, (size_t)ncols);
+	need = columns_needs(cols, (size_t)ncols) | columns_needs(details, ndetails);
 	if (opt->format == FMT_PROM && opt->processes)
 		need |= NEED_OWNERS;
 	if (opt->group == GROUP_PROCESS)
@@ -637,6 +612,8 @@ static int run_list(const struct options *opt_in, bool *closed)
 	}
 	sock_set_init(&set);
 	pipeline_col_ctx(&p, &cc);
+	cc.details = details;
+	cc.ndetails = ndetails;
 	gethostname(host, sizeof(host) - 1);
 	r.fmt = opt->format;
 	r.out = &out;
@@ -824,6 +801,8 @@ int main(int argc, char **argv)
 		return events_run(&opt);
 	case CMD_EXPORTER:
 		return exporter_run(&opt);
+	case CMD_KILL:
+		return kill_command(&opt);
 	case CMD_LIST:
 		break;
 	}

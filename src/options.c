@@ -31,7 +31,9 @@ enum {
 	C_CHECK = 1u << CMD_CHECK,
 	C_EVENTS = 1u << CMD_EVENTS,
 	C_EXPORTER = 1u << CMD_EXPORTER,
-	C_SOCK = C_LIST | C_TOP | C_CHECK, /* everything that reads sockets */
+	C_KILL = 1u << CMD_KILL,
+	C_SOCK = C_LIST | C_TOP | C_CHECK | C_KILL, /* everything that reads sockets */
+	C_SHOW = C_LIST | C_TOP | C_KILL,           /* everything that shows a table of sockets */
 	C_ALL = C_SOCK | C_EXPLAIN | C_EVENTS | C_EXPORTER,
 };
 
@@ -58,6 +60,9 @@ enum opt_id {
 	OPT_INFO,
 	OPT_MEMORY,
 	OPT_SUMMARY,
+	OPT_ONELINE,
+	OPT_INET_SOCKOPT,
+	OPT_THREADS,
 	OPT_NET,
 	OPT_ALL_NETNS,
 	OPT_HOST_ROOT,
@@ -89,6 +94,9 @@ enum opt_id {
 	OPT_WEB_CONFIG,
 	OPT_WEB_SYSTEMD,
 	OPT_WEB_MAXCONN,
+	OPT_KILL,
+	OPT_YES,
+	OPT_DRY_RUN,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_LIST_OPTIONS,
@@ -143,6 +151,12 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_INFO] = {"info", 'i', OA_NONE, NULL, NULL, C_SOCK, "show TCP internals (tcp_info: RTT, cwnd, ...)"},
 	[OPT_MEMORY] = {"memory", 'm', OA_NONE, NULL, NULL, C_SOCK, "show socket memory"},
 	[OPT_SUMMARY] = {"summary", 's', OA_NONE, NULL, NULL, C_SOCK, "show counts per state and family"},
+	[OPT_ONELINE] = {"oneline", 'O', OA_NONE, NULL, NULL, C_SHOW,
+			 "one line: details as name:value words, like ss -O"},
+	[OPT_INET_SOCKOPT] = {"inet-sockopt", 0, OA_NONE, NULL, NULL, C_SHOW,
+			      "show the inet socket options set (the sockopt column)"},
+	[OPT_THREADS] = {"threads", 'T', OA_NONE, NULL, NULL, C_SHOW,
+			 "show the threads holding each socket (implies -p)"},
 	[OPT_NET] = {"net", 'N', OA_REQUIRED, "NAME|PATH", "@netns", C_SOCK | C_EVENTS | C_EXPORTER,
 		     "inspect another network namespace (name or path)"},
 	[OPT_ALL_NETNS] = {"all-netns", 0, OA_NONE, NULL, NULL, C_SOCK | C_EXPORTER,
@@ -171,8 +185,8 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_COLOR] = {"color", 0, OA_OPTIONAL, "WHEN", "auto always never", C_ALL,
 		       "colorize: auto, always or never (no WHEN: always)"},
 	[OPT_WATCH] = {"watch", 0, OA_REQUIRED, "SECONDS", NULL, C_LIST, "repeat the listing every SECONDS"},
-	[OPT_EVENTS] = {"events", 0, OA_NONE, NULL, NULL, C_LIST | C_TOP,
-			"one line per change (list: with -f jsonl and --watch)"},
+	[OPT_EVENTS] = {"events", 'E', OA_NONE, NULL, NULL, C_LIST | C_TOP,
+			"the events command (with --watch: a line per change)"},
 	[OPT_DELAY] = {"delay", 'd', OA_REQUIRED, "SECONDS", NULL, C_TOP,
 		       "seconds between refreshes, e.g. 0.5 (default 1)"},
 	[OPT_SAMPLES] = {"samples", 0, OA_REQUIRED, "N", NULL, C_CHECK, "take N samples (default 1)"},
@@ -197,6 +211,10 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 			     "use the sockets systemd passes (socket activation)"},
 	[OPT_WEB_MAXCONN] = {"web.max-connections", 0, OA_REQUIRED, "N", NULL, C_EXPORTER,
 			     "connections served at once per socket (default 64)"},
+	[OPT_KILL] = {"kill", 'K', OA_NONE, NULL, NULL, C_LIST | C_KILL,
+		      "the kill command: end the matching sockets"},
+	[OPT_YES] = {"yes", 0, OA_NONE, NULL, NULL, C_KILL, "kill without asking"},
+	[OPT_DRY_RUN] = {"dry-run", 0, OA_NONE, NULL, NULL, C_KILL, "show what would be killed, kill nothing"},
 	[OPT_HELP] = {"help", 'h', OA_NONE, NULL, NULL, C_ALL, "show this help and exit"},
 	[OPT_VERSION] = {"version", 'V', OA_NONE, NULL, NULL, C_ALL, "show the version and exit"},
 	[OPT_LIST_OPTIONS] = {"list-options", 0, OA_NONE, NULL, NULL, C_ALL,
@@ -210,6 +228,7 @@ static const char *const command_names[] = {
 	[CMD_CHECK] = "check",
 	[CMD_EXPORTER] = "exporter",
 	[CMD_EVENTS] = "events",
+	[CMD_KILL] = "kill",
 };
 #define NCOMMANDS (sizeof(command_names) / sizeof(command_names[0]))
 
@@ -424,7 +443,8 @@ static int apply_family(struct options *opt, const char *arg, uint8_t *fam, char
 }
 
 /* Applies one option.  Returns 0 or -EINVAL with err set. */
-static int apply(struct options *opt, int id, const char *arg, uint8_t *fam, char *err, size_t errlen)
+static int apply(struct options *opt, int id, const char *arg, uint8_t *fam, bool *kill_alias, char *err,
+		 size_t errlen)
 {
 	int v = 0, r = 0;
 
@@ -496,6 +516,25 @@ static int apply(struct options *opt, int id, const char *arg, uint8_t *fam, cha
 		break;
 	case OPT_SUMMARY:
 		opt->summary = true;
+		break;
+	case OPT_ONELINE:
+		opt->oneline = true;
+		break;
+	case OPT_INET_SOCKOPT:
+		opt->inet_sockopt = true;
+		break;
+	case OPT_THREADS:
+		opt->threads = true;
+		opt->processes = true;
+		break;
+	case OPT_KILL:
+		*kill_alias = true;
+		break;
+	case OPT_YES:
+		opt->yes = true;
+		break;
+	case OPT_DRY_RUN:
+		opt->dry_run = true;
 		break;
 	case OPT_NET:
 		r = nonempty(id, arg, err, errlen);
@@ -725,6 +764,7 @@ int options_parse(int argc, char **argv, struct options *opt, char *err, size_t 
 	bool seen[OPT_COUNT] = {false};
 	size_t sn = 0;
 	uint8_t fam = 0;
+	bool kill_alias = false;
 	int ntrail = 0, cmd = -1, c, r;
 
 	options_defaults(opt);
@@ -785,7 +825,7 @@ int options_parse(int argc, char **argv, struct options *opt, char *err, size_t 
 		id = c >= OPT_VAL_BASE ? c - OPT_VAL_BASE : id_from_short(c);
 		if (id < 0 || id >= OPT_COUNT)
 			return set_err(err, errlen, "unknown option '-%c'", c);
-		r = apply(opt, id, optarg, &fam, err, errlen);
+		r = apply(opt, id, optarg, &fam, &kill_alias, err, errlen);
 		if (r < 0)
 			return r;
 		seen[id] = true;
@@ -796,6 +836,14 @@ int options_parse(int argc, char **argv, struct options *opt, char *err, size_t 
 
 	argv[1 + ntrail] = NULL; /* 1 + ntrail <= argc, and argv[argc] exists */
 	opt->cmd = cmd < 0 ? CMD_LIST : (enum command)cmd;
+	if (kill_alias && opt->cmd == CMD_LIST)
+		opt->cmd = CMD_KILL; /* -K: ss's spelling of the kill command */
+	if (seen[OPT_EVENTS] && opt->cmd == CMD_LIST && !seen[OPT_WATCH]) {
+		/* -E (ss -E) without --watch: the events command */
+		opt->cmd = CMD_EVENTS;
+		opt->events = false;
+		seen[OPT_EVENTS] = false;
+	}
 	opt->argc = ntrail;
 	opt->argv = argv + 1;
 	opt->families = fam ? fam : (COLLECT_INET4 | COLLECT_INET6);
@@ -817,6 +865,12 @@ int options_parse(int argc, char **argv, struct options *opt, char *err, size_t 
 		return set_err(err, errlen, "options '--record' and '--replay' cannot be used together");
 	if (opt->all_netns && opt->netns)
 		return set_err(err, errlen, "options '--all-netns' and '--net' cannot be used together");
+	if (opt->cmd == CMD_KILL && (opt->record || opt->replay || opt->backend == BACKEND_PROC))
+		return set_err(err, errlen, "kill acts on live sockets through netlink: '--%s' does not apply",
+			       opt->record ? "record" : opt->replay ? "replay" : "backend=proc");
+	if (opt->cmd == CMD_KILL && (opt->summary || opt->watch > 0 || opt->group != GROUP_NONE))
+		return set_err(err, errlen, "kill shows the sockets it ends as a table: '--%s' does not apply",
+			       opt->summary ? "summary" : opt->watch > 0 ? "watch" : "group-by");
 	if (opt->all_netns && (opt->record || opt->replay))
 		return set_err(err, errlen, "option '--all-netns' cannot be used with '--%s'",
 			       opt->record ? "record" : "replay");
@@ -852,6 +906,7 @@ void options_help(struct obuf *o, enum command cmd)
 			     "       sockscope check [OPTION...] [FILTER]\n"
 			     "       sockscope events [OPTION...] [FILTER]\n"
 			     "       sockscope exporter [OPTION...] [FILTER]\n"
+			     "       sockscope kill [OPTION...] FILTER\n"
 			     "\n"
 			     "Lists TCP sockets in all 11 states, with their processes and kernel details.\n"
 			     "\n"
@@ -862,6 +917,7 @@ void options_help(struct obuf *o, enum command cmd)
 			     "  check     look for trouble (CLOSE-WAIT leaks, full accept queues, ...)\n"
 			     "  events    every TCP state transition or connection lifetime, as it happens\n"
 			     "  exporter  a Prometheus exporter, with TLS and basic auth\n"
+			     "  kill      end the sockets a filter matches (SOCK_DESTROY, like ss -K)\n"
 			     "\n"
 			     "Filter: ss-like words, e.g. state close-wait '( dport = :443 or sport = :80 )'\n");
 		break;
@@ -900,6 +956,16 @@ void options_help(struct obuf *o, enum command cmd)
 			     "one collection) and answers with socket counts per kind, family and state,\n"
 			     "check's verdicts, the kernel's limits, listener queues and CLOSE-WAIT per\n"
 			     "process.  TLS and basic auth from --web.config.file (exporter toolkit format).\n");
+		break;
+	case CMD_KILL:
+		obuf_puts(o, "Usage: sockscope kill [OPTION...] FILTER\n"
+			     "       sockscope -K [OPTION...] FILTER\n"
+			     "\n"
+			     "Ends the TCP, UDP and raw sockets the filter matches with SOCK_DESTROY (the\n"
+			     "kernel needs CONFIG_INET_DIAG_DESTROY, the caller CAP_NET_ADMIN).  Shows them,\n"
+			     "then asks on the terminal unless --yes.  A filter is required.\n"
+			     "Exit status: 0 all killed (or none matched), 1 none killed, 2 usage error,\n"
+			     "4 some killed.\n");
 		break;
 	}
 	obuf_puts(o, "\nOptions:\n");

@@ -22,6 +22,7 @@ enum command {
 	CMD_CHECK,   /* sockscope check */
 	CMD_EVENTS,  /* sockscope events */
 	CMD_EXPORTER, /* sockscope exporter */
+	CMD_KILL,    /* sockscope kill FILTER (ss -K) */
 };
 
 /* sockscope events --source */
@@ -65,6 +66,11 @@ struct options {
 	bool summary;         /* -s */
 	bool no_legend;       /* --no-legend */
 	bool events;          /* --events */
+	bool oneline;         /* -O: the detail fields (-e -o -i -m) as name:value words at the end of the row */
+	bool inet_sockopt;    /* --inet-sockopt: the sockopt column */
+	bool threads;         /* -T: the threads holding each socket */
+	bool yes;             /* kill --yes: do not ask */
+	bool dry_run;         /* kill --dry-run: only show */
 	const char *proc_root;   /* --proc-root, default "/proc" */
 	const char *columns;     /* --columns=LIST, NULL: defaults */
 	const char *sort;        /* --sort=KEY[,KEY] */

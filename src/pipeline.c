@@ -179,7 +179,7 @@ static int filter_sink(void *arg, const struct sock_rec *rec, const struct sock_
 	if (ext && ext->has_cgroup) {
 		if (fs->p->attr && attrib_note(fs->p->attr, rec, ext->cgroup_id) < 0)
 			return -ENOMEM;
-		if (sock_ext_bare(ext))
+		if (sock_ext_bare_for(ext, fs->p->need & NEED_SOCKOPT))
 			ext = NULL;
 	}
 	if (fs->p->opt->listening && rec->state == SK_CLOSE && (KIND_BIT(rec->kind) & LISTEN_ONLY_KINDS))

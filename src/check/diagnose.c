@@ -704,8 +704,8 @@ static int rule_close_wait(struct diag_ctx *d, struct sock_set *const *s, size_t
 			snprintf(f->advice, sizeof(f->advice),
 				 "List them: sockscope -p state close-wait pid = %d. Check that the error and timeout "
 				 "paths of %s close their sockets; compare the peers' timeouts with its response "
-				 "times.",
-				 (int)t->pid, t->comm);
+				 "times. Stopgap only: sockscope kill state close-wait pid = %d ends them; the leak stays.",
+				 (int)t->pid, t->comm, (int)t->pid);
 		else
 			snprintf(f->advice, sizeof(f->advice),
 				 "Run sockscope check as root to see the owning process; meanwhile: sockscope state "

@@ -9,6 +9,7 @@
  * sockstat gate, the dumps the kinds need.
  */
 #include "allns.h"
+#include "needs.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@ struct ns_buf {
 	struct collect_result res;
 	int err;
 	uint8_t via;
+	bool keep_sockopt; /* the request needs NEED_SOCKOPT: keep extensions that carry only it */
 };
 
 struct allns {
@@ -143,7 +145,7 @@ static int buf_sink(void *arg, const struct sock_rec *rec, const struct sock_ext
 		b->cgcap = ncap;
 	}
 	b->cg[b->set.n] = ext && ext->has_cgroup ? ext->cgroup_id : 0;
-	return sock_set_add(&b->set, rec, ext && !sock_ext_bare(ext) ? ext : NULL);
+	return sock_set_add(&b->set, rec, ext && !sock_ext_bare_for(ext, b->keep_sockopt) ? ext : NULL);
 }
 
 /* On a worker, inside the namespace. */
@@ -286,6 +288,7 @@ static int run_chunk(struct allns *a, struct nsdisc *d, size_t s, size_t e, cons
 		sock_set_clear(&b->set);
 		memset(&b->res, 0, sizeof(b->res));
 		b->via = ALLNS_UNREADABLE;
+		b->keep_sockopt = req->need & NEED_SOCKOPT;
 		open_err[i - s] = nsdisc_open(d, i, &fd);
 		if (open_err[i - s] == 0) {
 			fds[nfd] = fd;

@@ -20,6 +20,12 @@
  * and the kind's id plus one in its high 8, followed by the datagram's bytes
  * exactly as received (each dump ends with its NLMSG_DONE).  Files of the
  * first format ("SSCNLD01": the plain length, TCP only) are still read.
+ *
+ * Raw dumps as `ss -D FILE` (iproute2's rtnl_dump_filter with dump_fp)
+ * writes them are read too: the datagrams of the dump back to back, no
+ * header, so the file starts with a struct nlmsghdr.  Its little-endian
+ * length can never spell "SSCN" (0x4e435353 is far above any datagram), so
+ * the first bytes tell the formats apart.
  */
 #include "nl_diag.h"
 
@@ -118,7 +124,8 @@ static int nl_on_sock(struct nl_run *run, const struct nlmsghdr *nlh)
 		return 0;
 	rec.kind = (uint8_t)run->kind_id;
 	/* a cgroup id alone is not worth an extension unless it is wanted */
-	if (has_ext && !(run->req->need & NEED_CGROUP) && sock_ext_bare(&run->ext))
+	if (has_ext && !(run->req->need & NEED_CGROUP) &&
+	    sock_ext_bare_for(&run->ext, run->req->need & NEED_SOCKOPT))
 		has_ext = 0;
 	r = run->sink(run->arg, &rec, has_ext ? &run->ext : NULL);
 	if (r < 0) {
@@ -559,6 +566,107 @@ out:
 	return r;
 }
 
+enum nl_diag_format nl_diag_format(const void *head, size_t len)
+{
+	struct nlmsghdr nlh;
+
+	if (!head)
+		return NL_DIAG_FMT_UNKNOWN;
+	if (len >= NL_DIAG_MAGIC_LEN && !memcmp(head, NL_DIAG_MAGIC, NL_DIAG_MAGIC_LEN))
+		return NL_DIAG_FMT_V2;
+	if (len >= NL_DIAG_MAGIC_LEN && !memcmp(head, NL_DIAG_MAGIC_V1, NL_DIAG_MAGIC_LEN))
+		return NL_DIAG_FMT_V1;
+	if (len < sizeof(nlh))
+		return NL_DIAG_FMT_UNKNOWN;
+	memcpy(&nlh, head, sizeof(nlh));
+	if (nlh.nlmsg_len < sizeof(nlh) || nlh.nlmsg_len > NL_DIAG_BUF_SIZE)
+		return NL_DIAG_FMT_UNKNOWN;
+	switch (nlh.nlmsg_type) {
+	case SOCK_DIAG_BY_FAMILY:
+	case TCPDIAG_GETSOCK:
+	case NLMSG_DONE:
+	case NLMSG_ERROR:
+		return NL_DIAG_FMT_RAW;
+	default:
+		return NL_DIAG_FMT_UNKNOWN;
+	}
+}
+
+/* The kind of an inet_diag message of a raw dump: by its INET_DIAG_PROTOCOL
+ * when present (UDP and UDP-Lite), else TCP, the only kind ss records. */
+static unsigned nl_raw_kind(const uint8_t *msg, size_t len)
+{
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct inet_diag_msg));
+
+	while (off + sizeof(struct nlattr) <= len) {
+		struct nlattr nla;
+
+		memcpy(&nla, msg + off, sizeof(nla));
+		if (nla.nla_len < sizeof(nla) || nla.nla_len > len - off)
+			break;
+		if ((nla.nla_type & NLA_TYPE_MASK) == INET_DIAG_PROTOCOL && nla.nla_len > sizeof(nla)) {
+			switch (msg[off + NLA_HDRLEN]) {
+			case IPPROTO_UDP:
+				return KIND_UDP;
+			case 136: /* IPPROTO_UDPLITE */
+				return KIND_UDPLITE;
+			default:
+				return KIND_TCP;
+			}
+		}
+		off += NLA_ALIGN(nla.nla_len);
+	}
+	return KIND_TCP;
+}
+
+/* A raw dump: messages back to back, each padded to 4 bytes; head holds the
+ * first hlen bytes already read.  Every dump of the file is read. */
+static int nl_replay_raw(FILE *f, const uint8_t *head, size_t hlen, struct nl_run *run, uint8_t *buf)
+{
+	const struct collect_req *req = run->req;
+	size_t have = hlen;
+	int r = 0;
+
+	memcpy(buf, head, hlen);
+	for (;;) {
+		struct nlmsghdr nlh;
+		size_t len, want, got;
+		unsigned kind;
+		bool done = false;
+
+		if (have < sizeof(nlh)) {
+			got = fread(buf + have, 1, sizeof(nlh) - have, f);
+			have += got;
+			if (have == 0)
+				return ferror(f) ? -EIO : 0;
+			if (have < sizeof(nlh))
+				return ferror(f) ? -EIO : -EBADMSG;
+		}
+		memcpy(&nlh, buf, sizeof(nlh));
+		len = nlh.nlmsg_len;
+		if (len < sizeof(nlh) || len > NL_DIAG_BUF_SIZE)
+			return -EBADMSG;
+		want = NLMSG_ALIGN(len);
+		if (want > have) {
+			got = fread(buf + have, 1, want - have, f);
+			/* the last message may lack its padding */
+			if (have + got < len)
+				return ferror(f) ? -EIO : -EBADMSG;
+		}
+		have = 0;
+		kind = KIND_TCP;
+		if (nlh.nlmsg_type == SOCK_DIAG_BY_FAMILY || nlh.nlmsg_type == TCPDIAG_GETSOCK)
+			kind = nl_raw_kind(buf, len);
+		if (!(req->kinds & KIND_BIT(kind)) || !kind_get(kind))
+			continue;
+		run->kind = kind_get(kind);
+		run->kind_id = kind;
+		r = nl_process(run, buf, len, 0, &done);
+		if (r < 0)
+			return r;
+	}
+}
+
 static int nl_read_exact(FILE *f, void *buf, size_t len)
 {
 	if (fread(buf, 1, len, f) != len)
@@ -569,9 +677,11 @@ static int nl_read_exact(FILE *f, void *buf, size_t len)
 int nl_diag_replay(const char *path, const struct collect_req *req, sock_sink_fn sink, void *arg,
 		   struct collect_result *res)
 {
-	char magic[NL_DIAG_MAGIC_LEN];
+	uint8_t head[sizeof(struct nlmsghdr)];
+	enum nl_diag_format fmt;
 	struct nl_run *run = NULL;
 	void *buf = NULL;
+	size_t hlen;
 	bool v1;
 	FILE *f;
 	int r;
@@ -587,18 +697,27 @@ int nl_diag_replay(const char *path, const struct collect_req *req, sock_sink_fn
 		r = -ENOMEM;
 		goto out;
 	}
-	r = nl_read_exact(f, magic, sizeof(magic));
-	if (r < 0)
-		goto out;
-	v1 = memcmp(magic, NL_DIAG_MAGIC_V1, NL_DIAG_MAGIC_LEN) == 0;
-	if (!v1 && memcmp(magic, NL_DIAG_MAGIC, NL_DIAG_MAGIC_LEN) != 0) {
-		r = -EBADMSG;
-		goto out;
-	}
 	run->req = req;
 	run->sink = sink;
 	run->arg = arg;
 	run->res = res;
+	/* the magic, else the rest of a whole nlmsghdr (no seeking: a pipe
+	 * can be replayed) */
+	hlen = fread(head, 1, NL_DIAG_MAGIC_LEN, f);
+	fmt = nl_diag_format(head, hlen);
+	if (fmt == NL_DIAG_FMT_UNKNOWN && hlen == NL_DIAG_MAGIC_LEN) {
+		hlen += fread(head + hlen, 1, sizeof(head) - hlen, f);
+		fmt = nl_diag_format(head, hlen);
+	}
+	if (fmt == NL_DIAG_FMT_RAW) {
+		r = nl_replay_raw(f, head, hlen, run, buf);
+		goto done;
+	}
+	if (fmt == NL_DIAG_FMT_UNKNOWN) {
+		r = ferror(f) ? -EIO : -EBADMSG;
+		goto out;
+	}
+	v1 = fmt == NL_DIAG_FMT_V1;
 	for (;;) {
 		uint32_t le, word;
 		unsigned kind = KIND_TCP;
@@ -635,6 +754,7 @@ int nl_diag_replay(const char *path, const struct collect_req *req, sock_sink_fn
 		if (r < 0)
 			break;
 	}
+done:
 	res->records += run->records;
 	res->malformed += run->malformed;
 	if (r == 0)

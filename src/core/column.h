@@ -69,7 +69,10 @@ struct col_ctx {
 	bool resolve_hosts;           /* -r */
 	bool resolve_services;        /* !-n */
 	const struct sock_rate *rate; /* live view only, per row; NULL otherwise */
+	const struct column *const *details; /* -O: the columns the details column writes as name:value */
+	size_t ndetails;
 	char scratch[320];            /* getters format strings here */
+	char line[1024];              /* the details column's text */
 };
 
 struct column {

@@ -16,4 +16,6 @@ enum need {
 	NEED_NAMES = 1u << 5,  /* service / host names */
 	NEED_SHUTDOWN = 1u << 6,
 	NEED_CGROUP = 1u << 7, /* the socket's cgroup id and what it says (where, container, pod, unit) */
+	NEED_TOS = 1u << 8,    /* ask for INET_DIAG_TOS/TCLASS (and so INET_DIAG_CLASS_ID) */
+	NEED_SOCKOPT = 1u << 9, /* keep the always-sent INET_DIAG_SOCKOPT, MARK and CLASS_ID */
 };

@@ -86,6 +86,22 @@ struct sock_meminfo {
 	uint32_t rmem_alloc, rcvbuf, wmem_alloc, sndbuf, fwd_alloc, wmem_queued, optmem, backlog, drops;
 };
 
+/* The flags of struct inet_diag_sockopt (INET_DIAG_SOCKOPT), in its order. */
+enum {
+	SOCK_OPT_RECVERR = 1u << 0,
+	SOCK_OPT_IS_ICSK = 1u << 1,
+	SOCK_OPT_FREEBIND = 1u << 2,
+	SOCK_OPT_HDRINCL = 1u << 3,
+	SOCK_OPT_MC_LOOP = 1u << 4,
+	SOCK_OPT_TRANSPARENT = 1u << 5,
+	SOCK_OPT_MC_ALL = 1u << 6,
+	SOCK_OPT_NODEFRAG = 1u << 7,
+	SOCK_OPT_BIND_ADDRESS_NO_PORT = 1u << 8,
+	SOCK_OPT_RECVERR_RFC4884 = 1u << 9,
+	SOCK_OPT_DEFER_CONNECT = 1u << 10,
+	SOCK_OPT_COUNT = 11,
+};
+
 /* Optional extension data of a record. */
 struct sock_ext {
 	struct tcp_info info;  /* the kernel's struct, zero-padded */
@@ -98,14 +114,29 @@ struct sock_ext {
 	uint8_t name_len;      /* UNIX: length of name (0: unnamed) */
 	char name[110];        /* UNIX: the path, an abstract name as "@name"; not NUL-terminated */
 	uint8_t has_cgroup;    /* cgroup_id is valid (INET_DIAG_CGROUP_ID: full inet sockets) */
+	uint8_t has_tos;       /* tos is valid (INET_DIAG_TOS or TCLASS was sent) */
+	uint8_t has_sockopt;   /* sockopt is valid (INET_DIAG_SOCKOPT) */
+	uint8_t has_mark;      /* mark is valid (INET_DIAG_MARK: sent to CAP_NET_ADMIN only) */
+	uint8_t has_class;     /* class_id is valid (INET_DIAG_CLASS_ID) */
+	uint16_t sockopt;      /* SOCK_OPT_* bits (struct inet_diag_sockopt, host order) */
+	uint32_t mark;         /* SO_MARK */
+	uint32_t class_id;     /* the net_cls class id, else SO_PRIORITY (the kernel's fallback) */
 	uint64_t cgroup_id;    /* the socket's cgroup v2 id (the directory's inode); in transit only:
 				* the pipeline moves it to its side table and sets never store it */
 };
 
-/* True if ext carries nothing but the cgroup id (the sinks then pass NULL on). */
+/* True if ext carries nothing but the cgroup id and the attributes the
+ * kernel always sends (sockopt, mark): the sinks then pass NULL on, unless
+ * keep_sockopt (NEED_SOCKOPT). */
+static inline bool sock_ext_bare_for(const struct sock_ext *e, bool keep_sockopt)
+{
+	return e->info_len == 0 && !e->has_mem && !e->cong[0] && !e->tos && !e->has_tos && !e->name_len &&
+	       !(keep_sockopt && (e->has_sockopt || e->has_mark || e->has_class));
+}
+
 static inline bool sock_ext_bare(const struct sock_ext *e)
 {
-	return e->info_len == 0 && !e->has_mem && !e->cong[0] && !e->tos && !e->name_len;
+	return sock_ext_bare_for(e, false);
 }
 
 /* True if the tcp_info field FIELD is present in EXT. */

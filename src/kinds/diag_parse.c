@@ -32,7 +32,7 @@
 #define DIAG_ATTR_HDRLEN NLA_ALIGN(sizeof(struct nlattr))
 
 /* The attributes we look at; others are skipped. */
-enum { DIAG_TB_MAX = INET_DIAG_CGROUP_ID };
+enum { DIAG_TB_MAX = INET_DIAG_SOCKOPT };
 
 struct diag_attr {
 	const uint8_t *data; /* payload, NULL if absent */
@@ -51,6 +51,11 @@ static size_t diag_attr_min_len(unsigned type)
 		return 1;
 	case INET_DIAG_CGROUP_ID:
 		return sizeof(uint64_t);
+	case INET_DIAG_MARK:
+	case INET_DIAG_CLASS_ID:
+		return sizeof(uint32_t);
+	case INET_DIAG_SOCKOPT:
+		return 2;
 	default:
 		return 0;
 	}
@@ -134,6 +139,27 @@ static int diag_map_state(uint8_t kstate, uint8_t *ret_state, uint8_t *ret_flags
 	return -ENOENT;
 }
 
+uint16_t diag_sockopt_bits(const uint8_t raw[2])
+{
+	/* struct inet_diag_sockopt is two bytes of one-bit fields, allocated
+	 * from the low bit on little-endian ABIs and from the high bit on
+	 * big-endian ones */
+	uint16_t bits = 0;
+
+	for (unsigned i = 0; i < 8; i++) {
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		unsigned b = 7 - i;
+#else
+		unsigned b = i;
+#endif
+		if (raw[0] & (1u << b))
+			bits |= (uint16_t)(1u << i);
+		if (i < SOCK_OPT_COUNT - 8 && (raw[1] & (1u << b)))
+			bits |= (uint16_t)(1u << (8 + i));
+	}
+	return bits;
+}
+
 /* Fills every field of ext from the attributes.  Only what the kernel did
  * not send is zeroed: tcp_info is most of the struct, and this runs for
  * every socket of a `-i` listing. */
@@ -176,10 +202,22 @@ static void diag_fill_ext(struct sock_ext *ext, const struct diag_attr tb[DIAG_T
 	}
 	ext->tos = 0;
 	ext->name_len = 0;
-	if (tb[INET_DIAG_TOS].data)
-		ext->tos = tb[INET_DIAG_TOS].data[0];
-	else if (tb[INET_DIAG_TCLASS].data)
+	ext->has_tos = tb[INET_DIAG_TOS].data || tb[INET_DIAG_TCLASS].data;
+	/* a v6 socket: its traffic class (a v4-mapped connection uses the TOS) */
+	if (tb[INET_DIAG_TCLASS].data)
 		ext->tos = tb[INET_DIAG_TCLASS].data[0];
+	else if (tb[INET_DIAG_TOS].data)
+		ext->tos = tb[INET_DIAG_TOS].data[0];
+	ext->has_sockopt = tb[INET_DIAG_SOCKOPT].data != NULL;
+	ext->sockopt = ext->has_sockopt ? diag_sockopt_bits(tb[INET_DIAG_SOCKOPT].data) : 0;
+	ext->has_mark = tb[INET_DIAG_MARK].data != NULL;
+	ext->mark = 0;
+	if (ext->has_mark)
+		memcpy(&ext->mark, tb[INET_DIAG_MARK].data, sizeof(ext->mark));
+	ext->has_class = tb[INET_DIAG_CLASS_ID].data != NULL;
+	ext->class_id = 0;
+	if (ext->has_class)
+		memcpy(&ext->class_id, tb[INET_DIAG_CLASS_ID].data, sizeof(ext->class_id));
 }
 
 int diag_parse_inet(const void *buf, size_t len, uint8_t proto, struct sock_rec *rec, struct sock_ext *ext,
@@ -259,7 +297,8 @@ int diag_parse_inet(const void *buf, size_t len, uint8_t proto, struct sock_rec 
 	r.ext = SOCK_NO_EXT;
 
 	has_ext = tb[INET_DIAG_INFO].data || tb[INET_DIAG_CONG].data || tb[INET_DIAG_SKMEMINFO].data ||
-		  tb[INET_DIAG_TOS].data || tb[INET_DIAG_TCLASS].data || tb[INET_DIAG_CGROUP_ID].data;
+		  tb[INET_DIAG_TOS].data || tb[INET_DIAG_TCLASS].data || tb[INET_DIAG_CGROUP_ID].data ||
+		  tb[INET_DIAG_SOCKOPT].data || tb[INET_DIAG_MARK].data || tb[INET_DIAG_CLASS_ID].data;
 	if (ext && has_ext)
 		diag_fill_ext(ext, tb);
 	*rec = r;
@@ -294,6 +333,8 @@ static uint8_t diag_kernel_ext(unsigned need)
 		ext |= 1u << (INET_DIAG_CONG - 1);
 	if (need & NEED_MEM)
 		ext |= 1u << (INET_DIAG_SKMEMINFO - 1);
+	if (need & NEED_TOS)
+		ext |= 1u << (INET_DIAG_TOS - 1) | 1u << (INET_DIAG_TCLASS - 1);
 	return ext;
 }
 

@@ -30,3 +30,5 @@ int diag_parse_inet(const void *buf, size_t len, uint8_t proto, struct sock_rec 
  * two-family TCPDIAG_GETSOCK (-EOPNOTSUPP for other protocols).  Protocols
  * above 255 (MPTCP) go in INET_DIAG_REQ_PROTOCOL. */
 int diag_build_inet(const struct kind_nl_args *a, uint32_t proto, struct nlmsghdr *nlh);
+/* The SOCK_OPT_* bits of the two bytes of an INET_DIAG_SOCKOPT attribute. */
+uint16_t diag_sockopt_bits(const uint8_t raw[2]);

@@ -219,7 +219,11 @@ const struct state_info tcp_states[SK_STATE_MAX] = {
 		"blocked; review every error and timeout path for a close() (finally, defer, with, RAII). Compare "
 		"the peers' timeouts with this service's response times, and check the listener's accept queue "
 		"(`sockscope -p state listen`). No sysctl clears CLOSE-WAIT; restarting the process releases the "
-		"sockets but only buys time.",
+		"sockets but only buys time. `sockscope kill state close-wait pid = PID` (SOCK_DESTROY, root) is "
+		"the same stopgap without a restart: it aborts those connections, so they leave the socket tables "
+		"and free their buffers, and the application's next call on them fails with ECONNABORTED; but its "
+		"descriptors stay open until it closes them, and the missing close() leaks the next connections "
+		"just the same. Fix the code.",
 	},
 	[SK_LAST_ACK] = {
 		"LAST-ACK", "LAST_ACK", "LAST-ACK", SIDE_SERVER, ROLE_PASSIVE_CLOSER,

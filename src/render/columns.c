@@ -8,12 +8,15 @@
 #include "columns.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "attrib.h"
 #include "kind.h"
@@ -461,6 +464,197 @@ static void get_cong(struct col_ctx *cc, const struct sock_rec *r, const struct 
 	}
 }
 
+/* TOS of a v4 socket, traffic class of a v6 one (asked for: NEED_TOS). */
+static void get_tos(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
+{
+	if (e && e->has_tos)
+		set_uint(v, e->tos);
+	else
+		v->kind = CV_NULL;
+}
+
+static void get_priority(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
+{
+	if (e && e->has_class)
+		set_uint(v, e->class_id);
+	else
+		v->kind = CV_NULL;
+}
+
+static void get_mark(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
+{
+	if (e && e->has_mark)
+		set_uint(v, e->mark);
+	else
+		v->kind = CV_NULL;
+}
+
+/* ss --inet-sockopt's words, in SOCK_OPT_* order. */
+static const char *const sockopt_names[SOCK_OPT_COUNT] = {
+	"recverr", "is_icsk", "freebind", "hdrincl", "mc_loop", "transparent", "mc_all", "nodefrag",
+	"bind_addr_no_port", "recverr_rfc4884", "defer_connect",
+};
+
+size_t sockopt_text(uint16_t bits, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (unsigned i = 0; i < SOCK_OPT_COUNT && len; i++) {
+		int k;
+
+		if (!(bits & (1u << i)))
+			continue;
+		k = snprintf(buf + n, len - n, "%s%s", n ? "," : "", sockopt_names[i]);
+		if (k < 0 || (size_t)k >= len - n) {
+			buf[n] = '\0'; /* whole words only */
+			break;
+		}
+		n += (size_t)k;
+	}
+	return n;
+}
+
+static void get_sockopt(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
+{
+	if (!e || !e->has_sockopt) {
+		v->kind = CV_NULL;
+		return;
+	}
+	v->kind = CV_STR;
+	v->plain = true;
+	v->str.s = cc->scratch;
+	v->str.n = sockopt_text(e->sockopt, cc->scratch, sizeof(cc->scratch));
+}
+
+/* True if /proc/PID/task/TID/fd/FD is the socket inode. */
+static bool task_fd_is(const char *dir, int fd, uint64_t inode)
+{
+	char path[160], link[64], want[40];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/fd/%d", dir, fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)inode);
+	return !strcmp(link, want);
+}
+
+/* True if the task's fd table holds the socket: at fd first (threads share
+ * their process's table), else anywhere (a task with a table of its own). */
+static bool task_holds(const char *dir, int fd, uint64_t inode)
+{
+	char path[160];
+	struct dirent *de;
+	bool found;
+	DIR *d;
+
+	if (task_fd_is(dir, fd, inode))
+		return true;
+	snprintf(path, sizeof(path), "%s/fd", dir);
+	d = opendir(path);
+	if (!d)
+		return false;
+	found = false;
+	while (!found && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' && atoi(de->d_name) != fd)
+			found = task_fd_is(dir, atoi(de->d_name), inode);
+	closedir(d);
+	return found;
+}
+
+/* -T: "tid(comm),..." of the threads of the owning processes that hold the
+ * socket, read from /proc/PID/task on demand (only the owners' pids). */
+static void get_threads(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
+{
+	const struct sock_owner *o;
+	size_t no = owners_of(cc, r, &o), n = 0;
+	char *b = cc->scratch;
+	size_t len = sizeof(cc->scratch);
+	bool cut = false;
+
+	v->kind = CV_NULL;
+	for (size_t i = 0; i < no && !cut; i++) {
+		char path[64], dir[128], comm[32];
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)o[i].pid);
+		d = opendir(path);
+		if (!d)
+			continue;
+		while (!cut && (de = readdir(d)) != NULL) {
+			FILE *f;
+			int k;
+
+			if (de->d_name[0] < '0' || de->d_name[0] > '9')
+				continue;
+			snprintf(dir, sizeof(dir), "%s/%s", path, de->d_name);
+			if (!task_holds(dir, o[i].fd, r->inode))
+				continue;
+			comm[0] = '\0';
+			snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/comm");
+			f = fopen(dir, "re");
+			if (f) {
+				if (!fgets(comm, sizeof(comm), f))
+					comm[0] = '\0';
+				fclose(f);
+			}
+			comm[strcspn(comm, "\n")] = '\0';
+			k = snprintf(b + n, len - n, "%s%s(%s)", n ? "," : "", de->d_name, comm);
+			if (k < 0 || (size_t)k >= len - n) {
+				b[n] = '\0';
+				cut = true;
+				if (n + 4 < len)
+					n += (size_t)snprintf(b + n, len - n, ",...");
+				break;
+			}
+			n += (size_t)k;
+		}
+		closedir(d);
+	}
+	if (n) {
+		v->kind = CV_STR;
+		v->str.s = b;
+		v->str.n = n;
+	}
+}
+
+/* -O: the detail columns as "name:value" words, ss -O's one line. */
+static void get_details(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v)
+{
+	struct obuf o;
+	size_t n = 0;
+
+	v->kind = CV_NULL;
+	if (!cc->ndetails || obuf_init(&o, -1, 256) < 0)
+		return;
+	for (size_t i = 0; i < cc->ndetails; i++) {
+		const struct column *c = cc->details[i];
+		struct col_val dv;
+
+		column_get(c, cc, r, e, &dv);
+		if (dv.kind == CV_NULL || (dv.kind == CV_PROCS && !dv.procs.n))
+			continue;
+		if (o.len)
+			obuf_putc(&o, ' ');
+		obuf_printf(&o, "%s:", c->name);
+		col_val_text(&dv, &o, false);
+	}
+	if (!o.err && o.len) {
+		n = o.len < sizeof(cc->line) - 1 ? o.len : sizeof(cc->line) - 1;
+		memcpy(cc->line, o.buf, n);
+		cc->line[n] = '\0';
+		v->kind = CV_STR;
+		v->str.s = cc->line;
+		v->str.n = n;
+	}
+	obuf_free(&o);
+}
+
 #define MEM_U(fn, field)                                                                                         \
 	static void fn(struct col_ctx *cc, const struct sock_rec *r, const struct sock_ext *e, struct col_val *v) \
 	{                                                                                                        \
@@ -609,6 +803,21 @@ static const struct column columns[] = {
 	 get_unit},
 	{"cgroup", "Cgroup", CT_STR, CG_NONE, 0, NEED_CGROUP,
 	 "cgroup v2 path of the owning process (-p) or of the socket (null for TIME-WAIT and /proc)", get_cgroup},
+	{"tos", "TOS", CT_UINT, CG_NONE, R, NEED_TOS,
+	 "IPv4 type of service byte, IPv6 traffic class (INET_DIAG_TOS / TCLASS; null for TIME-WAIT and requests)",
+	 get_tos},
+	{"priority", "Priority", CT_UINT, CG_NONE, R, NEED_TOS | NEED_SOCKOPT,
+	 "SO_PRIORITY, as INET_DIAG_CLASS_ID reports it (the net_cls class id instead when one is set)", get_priority},
+	{"mark", "Mark", CT_UINT, CG_NONE, R, NEED_SOCKOPT,
+	 "SO_MARK (INET_DIAG_MARK: the kernel sends it only to CAP_NET_ADMIN, else null)", get_mark},
+	{"sockopt", "SockOpt", CT_STR, CG_NONE, 0, NEED_SOCKOPT,
+	 "inet socket options set (INET_DIAG_SOCKOPT): recverr, is_icsk, freebind, hdrincl, mc_loop, transparent, "
+	 "mc_all, nodefrag, bind_addr_no_port, recverr_rfc4884, defer_connect",
+	 get_sockopt},
+	{"threads", "Threads", CT_STR, CG_NONE, 0, NEED_OWNERS,
+	 "threads of the owning processes that hold the socket, as tid(comm) (-T)", get_threads},
+	{"details", "Details", CT_STR, CG_NONE, 0, 0,
+	 "-O: the detail columns (-e -o -i -m -T --inet-sockopt) as name:value words", get_details},
 	{"tcp_info", "TCP Info", CT_OBJECT, CG_NONE, 0, I, "all tcp_info columns below, as one object in JSON",
 	 get_group_info},
 	{"rtt_ms", "RTT(ms)", CT_FLOAT, CG_INFO, R, I, "smoothed round-trip time, ms", get_rtt},
@@ -888,6 +1097,10 @@ size_t columns_default(const struct options *opt, const struct column **out, siz
 			n = add(out, n, max, "processes");
 		if (opt->processes && (kinds & KIND_BIT(KIND_UNIX)))
 			n = add(out, n, max, "peer_processes");
+		if (opt->threads)
+			n = add(out, n, max, "threads");
+		if (opt->inet_sockopt)
+			n = add(out, n, max, "sockopt");
 		return n;
 	}
 
@@ -925,7 +1138,60 @@ size_t columns_default(const struct options *opt, const struct column **out, siz
 		n = json ? add(out, n, max, "tcp_info") : add_group(out, n, max, CG_INFO, false);
 	if (opt->memory)
 		n = json ? add(out, n, max, "memory") : add_group(out, n, max, CG_MEM, false);
+	if (opt->threads)
+		n = add(out, n, max, "threads");
+	if (opt->inet_sockopt)
+		n = add(out, n, max, "sockopt");
 	return n;
+}
+
+int columns_pick(const struct options *opt, const struct column **cols, size_t max, const struct column **details,
+		 size_t *ndetails, char *err, size_t errlen)
+{
+	const struct column *tmp[COLUMNS_MAX], *base[COLUMNS_MAX];
+	bool json = opt->format == FMT_JSON || opt->format == FMT_JSONL;
+	size_t n = 0, nbase = 0, nd = 0;
+	int got;
+
+	if (opt->columns) {
+		got = columns_parse(opt->columns, tmp, COLUMNS_MAX, err, errlen);
+		if (got < 0)
+			return got;
+	} else {
+		got = (int)columns_default(opt, tmp, COLUMNS_MAX);
+	}
+	if (opt->oneline && opt->format == FMT_TABLE && !opt->columns) {
+		/* the columns of a plain listing stay; those the detail options
+		 * add become name:value words of one last column */
+		struct options plain = *opt;
+
+		plain.extended = plain.timers = plain.info = plain.memory = false;
+		plain.threads = plain.inet_sockopt = false;
+		nbase = columns_default(&plain, base, COLUMNS_MAX);
+	}
+	for (int i = 0; i < got; i++) {
+		bool in_base = nbase == 0;
+
+		for (size_t j = 0; j < nbase && !in_base; j++)
+			in_base = base[j] == tmp[i];
+		if (!in_base) {
+			if (details && nd < COLUMNS_MAX)
+				nd = tmp[i]->type == CT_OBJECT ? column_members(tmp[i], details, nd, COLUMNS_MAX)
+							       : (details[nd] = tmp[i], nd + 1);
+			continue;
+		}
+		if (tmp[i]->type != CT_OBJECT || json) {
+			if (n < max)
+				cols[n++] = tmp[i];
+			continue;
+		}
+		n = column_members(tmp[i], cols, n, max);
+	}
+	if (nd && n < max)
+		cols[n++] = column_find("details");
+	if (ndetails)
+		*ndetails = nd;
+	return (int)n;
 }
 
 int col_val_cmp(const struct col_val *a, const struct col_val *b)

@@ -54,3 +54,12 @@ struct options;
  * Returns the count (<= max). */
 size_t columns_default(const struct options *opt, const struct column **out, size_t max);
 #define COLUMNS_MAX 96
+/* The columns a listing shows: --columns or the defaults, object columns
+ * expanded outside JSON.  With -O (the table's defaults), the columns the
+ * detail options add move to details[] (COLUMNS_MAX entries; *ndetails set)
+ * and one "details" column ends the row instead.  Returns the count, or
+ * -EINVAL with a message in err. */
+int columns_pick(const struct options *opt, const struct column **cols, size_t max, const struct column **details,
+		 size_t *ndetails, char *err, size_t errlen);
+/* The names of the SOCK_OPT_* bits set, comma-separated, into buf. */
+size_t sockopt_text(uint16_t bits, char *buf, size_t len);

@@ -5,12 +5,16 @@
  * an unaligned copy), walked as a stream of netlink messages
  * with each one parsed, and finally replayed as the body of a record file
  * through nl_diag_replay(), which runs the collector's whole message path
- * (NLMSG_DONE/ERROR, interrupted dumps, malformed messages, framing).
+ * (NLMSG_DONE/ERROR, interrupted dumps, malformed messages, framing), and
+ * as a file of its own: a raw dump as `ss -D` writes it when its first bytes
+ * look like one (nl_diag_format()), else refused.  The bytes are also read
+ * as a SOCK_DESTROY answer (kill_parse_ack()).
  * Results are checked against the parser's promises; a broken promise aborts.
  */
 #include <errno.h>
 #include <linux/netlink.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include "diag_parse.h"
+#include "kill.h"
 #include "needs.h"
 #include "kind.h"
 #include "nl_diag.h"
@@ -38,6 +43,8 @@ static void fuzz_check(int r, const struct sock_rec *rec, const struct sock_ext 
 		abort();
 	if (has_ext && ext) {
 		if (ext->info_len > sizeof(ext->info) || memchr(ext->cong, '\0', sizeof(ext->cong)) == NULL)
+			abort();
+		if (ext->sockopt >> SOCK_OPT_COUNT || (!ext->has_sockopt && ext->sockopt))
 			abort();
 	}
 }
@@ -66,18 +73,18 @@ static int fuzz_sink(void *arg, const struct sock_rec *rec, const struct sock_ex
 	return 0;
 }
 
-static void fuzz_replay(const uint8_t *data, size_t size)
+static void fuzz_replay(const uint8_t *data, size_t size, bool magic)
 {
 	struct collect_req req;
 	struct collect_result res;
 	char path[64];
 	unsigned long n = 0;
-	int fd;
+	int fd, r;
 
 	fd = memfd_create("fuzz-diag", MFD_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (write(fd, "SSCNLD01", 8) != 8 || (size && write(fd, data, size) != (ssize_t)size)) {
+	if ((magic && write(fd, "SSCNLD01", 8) != 8) || (size && write(fd, data, size) != (ssize_t)size)) {
 		close(fd);
 		return;
 	}
@@ -88,7 +95,10 @@ static void fuzz_replay(const uint8_t *data, size_t size)
 	req.states = SK_ALL_STATES;
 	req.kinds = KIND_ALL;
 	req.netns_fd = -1;
-	(void)nl_diag_replay(path, &req, fuzz_sink, &n, &res);
+	r = nl_diag_replay(path, &req, fuzz_sink, &n, &res);
+	/* a file that is neither format is refused before any record */
+	if (!magic && nl_diag_format(data, size) == NL_DIAG_FMT_UNKNOWN && (r != -EBADMSG || n))
+		abort();
 	close(fd);
 }
 
@@ -99,6 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p;
 	uint8_t *copy;
 	size_t rem;
+	int r;
 
 	if (size > 1 << 20)
 		return 0;
@@ -126,6 +137,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rem -= step;
 	}
 	free(copy);
-	fuzz_replay(data, size);
+	fuzz_replay(data, size, true);
+	fuzz_replay(data, size, false);
+	r = kill_parse_ack(data, size, 1);
+	if (r > 0 || r < -4095)
+		abort();
 	return 0;
 }

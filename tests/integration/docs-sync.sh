@@ -84,7 +84,7 @@ known() { [[ -n ${short_of[$1]+x} ]]; }
 accepts() { [[ ,${cmds_of[$2]}, == *,$1,* ]]; }
 
 # --- --help of each command ---------------------------------------------------
-for cmd in list top explain check events; do
+for cmd in list top explain check events kill; do
 	help=$("$bin" "$cmd" --help) || { fail "'sockscope $cmd --help' failed"; continue; }
 	if [[ $cmd == list ]]; then
 		check "--help: no usage line for list" grep -q '^Usage: sockscope \[list\]' <<<"$help"

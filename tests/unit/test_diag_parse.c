@@ -430,7 +430,12 @@ static void t_unknown_attrs_and_cong(void **state)
 	mb_attr(&m, INET_DIAG_MAX + 1, NULL, 0);
 	mb_attr(&m, 0x7fff, &mark, 3);
 	assert_int_equal(parse(&m, &rec, &ext, &has_ext), 0);
-	assert_int_equal(has_ext, 0);
+	/* the mark is kept (the mark column); the unknown ones are skipped */
+	assert_int_equal(has_ext, 1);
+	assert_int_equal(ext.has_mark, 1);
+	assert_int_equal(ext.mark, 0x42);
+	assert_int_equal(ext.has_sockopt, 0);
+	assert_int_equal(ext.info_len, 0);
 	assert_memory_equal(&rec, &plain, sizeof(rec));
 
 	mb_begin(&m, AF_INET, SK_ESTABLISHED);

@@ -123,7 +123,7 @@ static void t_flags_long(void **state)
 {
 	struct run *r = ok("--tcp", "--listening", "--all", "--numeric", "--resolve", "--no-header", "--no-legend",
 			   "--processes", "--extended", "--options", "--info", "--memory", "--summary", "--events",
-			   "--list-columns", "--list-options", "--help", "--version", NULL);
+			   "--watch=1", "--list-columns", "--list-options", "--help", "--version", NULL);
 
 	assert_true(r->opt.listening && r->opt.all && r->opt.numeric && r->opt.resolve && r->opt.no_header);
 	assert_true(r->opt.no_legend && r->opt.processes && r->opt.extended && r->opt.timers && r->opt.info);
@@ -371,6 +371,25 @@ static void t_commands(void **state)
 	assert_int_equal(r->opt.cmd, CMD_TOP);
 	assert_int_equal(r->opt.argc, 1);
 	assert_string_equal(r->opt.argv[0], "check");
+	/* kill, and -K: the same command */
+	r = ok("kill", "--yes", "state", "close-wait", NULL);
+	assert_int_equal(r->opt.cmd, CMD_KILL);
+	assert_true(r->opt.yes);
+	assert_int_equal(r->opt.argc, 2);
+	r = ok("-K", "--dry-run", "sport", "=", ":80", NULL);
+	assert_int_equal(r->opt.cmd, CMD_KILL);
+	assert_true(r->opt.dry_run);
+	assert_int_equal(r->opt.argc, 3);
+	/* -E without --watch: ss's spelling of the events command */
+	r = ok("-E", "-n", "state", "established", NULL);
+	assert_int_equal(r->opt.cmd, CMD_EVENTS);
+	assert_false(r->opt.events);
+	assert_int_equal(r->opt.argc, 2);
+	r = ok("-E", "--watch=1", "-f", "jsonl", NULL);
+	assert_int_equal(r->opt.cmd, CMD_LIST);
+	assert_true(r->opt.events);
+	r = ok("-OT", "--inet-sockopt", NULL);
+	assert_true(r->opt.oneline && r->opt.threads && r->opt.processes && r->opt.inet_sockopt);
 	/* help for a command */
 	r = ok("top", "--help", NULL);
 	assert_true(r->opt.help);
@@ -403,7 +422,9 @@ static void t_errors(void **state)
 	expect_err("option '--samples' is only for 'check'", "--samples=2", NULL);
 	expect_err("option '--interval' is only for 'check'", "top", "--interval=2", NULL);
 	expect_err("option '--threshold' is only for 'check' or 'exporter'", "--threshold=orphans=1", NULL);
-	expect_err("option '--processes' is only for 'list', 'top', 'check' or 'exporter'", "explain", "-p", NULL);
+	expect_err("option '--processes' is only for 'list', 'top', 'check', 'exporter' or 'kill'", "explain", "-p", NULL);
+	expect_err("option '--yes' is only for 'kill'", "--yes", "state", "close-wait", NULL);
+	expect_err("option '--kill' is only for 'list' or 'kill'", "check", "-K", NULL);
 	expect_err("options '--record' and '--replay' cannot be used together", "--record=a", "--replay=b", NULL);
 	expect_err("invalid value '' for --net (expected NAME|PATH)", "--net=", NULL);
 	expect_err("invalid value '' for --columns (expected LIST)", "--columns=", NULL);
@@ -466,8 +487,10 @@ static void t_list(void **state)
 					   "sort",   "group-by", "color",     "watch",      "events",   "delay",
 					   "samples", "interval", "threshold", "source", "lifetimes", "count",
 					   "duration", "mount-tracefs", "help", "version",
-					   "list-options", "all-netns", "host-root", "cgroup-root", "web.listen-address",
-					   "web.telemetry-path", "web.config.file", "web.systemd-socket", "web.max-connections"};
+					   "list-options", "all-netns", "host-root", "cgroup-root",
+					   "oneline", "inet-sockopt", "threads", "kill", "yes", "dry-run",
+					   "web.listen-address", "web.telemetry-path", "web.config.file",
+					   "web.systemd-socket", "web.max-connections"};
 
 	assert_int_equal(n, sizeof(must) / sizeof(must[0]));
 	for (size_t i = 0; i < n; i++) {
@@ -482,7 +505,7 @@ static void t_list(void **state)
 		}
 		assert_int_equal(nf, 6);
 		assert_true(strlen(f[1]) == 1); /* a letter or '-' */
-		assert_true(strlen(f[4]) > 0 && strspn(f[4], "listopexanchkventr,") == strlen(f[4]));
+		assert_true(strlen(f[4]) > 0 && strspn(f[4], "listopexanchkventril,") == strlen(f[4]));
 		assert_true(strlen(f[5]) > 5);
 	}
 	for (size_t j = 0; j < sizeof(must) / sizeof(must[0]); j++) {
@@ -496,11 +519,11 @@ static void t_list(void **state)
 	/* a few exact lines */
 	for (size_t i = 0; i < n; i++) {
 		if (!strncmp(lines[i], "format\t", 7))
-			assert_string_equal(lines[i], "format\tf\tFORMAT\ttable json jsonl csv prom\tlist,top,check,events\t"
+			assert_string_equal(lines[i], "format\tf\tFORMAT\ttable json jsonl csv prom\tlist,top,check,events,kill\t"
 						      "table, json, jsonl, csv or prom (or an ss family)");
 		if (!strncmp(lines[i], "color\t", 6))
-			assert_true(!strncmp(lines[i], "color\t-\t[WHEN]\tauto always never\tlist,top,explain,check,events,exporter\t",
-					     strlen("color\t-\t[WHEN]\tauto always never\tlist,top,explain,check,events,exporter\t")));
+			assert_true(!strncmp(lines[i], "color\t-\t[WHEN]\tauto always never\tlist,top,explain,check,events,exporter,kill\t",
+					     strlen("color\t-\t[WHEN]\tauto always never\tlist,top,explain,check,events,exporter,kill\t")));
 		if (!strncmp(lines[i], "delay\t", 6))
 			assert_true(!strncmp(lines[i], "delay\td\tSECONDS\t-\ttop\t", 21));
 	}
@@ -529,7 +552,7 @@ static void t_help(void **state)
 {
 	static char lines[128][256];
 	size_t n = list_lines(lines, 128);
-	static const char *const cmds[] = {"list", "top", "explain", "check"};
+	static const char *const cmds[] = {"list", "top", "explain", "check", "kill"};
 
 	for (int c = CMD_LIST; c <= CMD_CHECK; c++) {
 		struct obuf o;
