@@ -559,9 +559,12 @@ static bool task_holds(const char *dir, int fd, uint64_t inode)
 	if (!d)
 		return false;
 	found = false;
-	while (!found && (de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.' && atoi(de->d_name) != fd)
-			found = task_fd_is(dir, atoi(de->d_name), inode);
+	while (!found && (de = readdir(d)) != NULL) {
+		int other = (int)strtol(de->d_name, NULL, 10);
+
+		if (de->d_name[0] != '.' && other != fd)
+			found = task_fd_is(dir, other, inode);
+	}
 	closedir(d);
 	return found;
 }
@@ -1148,7 +1151,7 @@ size_t columns_default(const struct options *opt, const struct column **out, siz
 int columns_pick(const struct options *opt, const struct column **cols, size_t max, const struct column **details,
 		 size_t *ndetails, char *err, size_t errlen)
 {
-	const struct column *tmp[COLUMNS_MAX], *base[COLUMNS_MAX];
+	const struct column *tmp[COLUMNS_MAX], *base[COLUMNS_MAX] = {NULL};
 	bool json = opt->format == FMT_JSON || opt->format == FMT_JSONL;
 	size_t n = 0, nbase = 0, nd = 0;
 	int got;
