@@ -90,8 +90,11 @@ int destroy_parse_msg(const void *buf, size_t len, struct sock_destroy *ret)
 		case INET_DIAG_INFO:
 			d.info_len = (uint32_t)(plen < sizeof(d.info) ? plen : sizeof(d.info));
 			memcpy(&d.info, p + off + sizeof(a), d.info_len);
+			/* the last INET_DIAG_INFO counts, even an empty one */
 			if (d.info_len)
 				d.have |= SD_HAVE_INFO;
+			else
+				d.have &= ~(unsigned)SD_HAVE_INFO;
 			break;
 		default:
 			break;
