@@ -25,6 +25,7 @@
 #include <libmnl/libmnl.h>
 
 #include "needs.h"
+#include "nlattr.h"
 #include "states.h"
 
 #define DIAG_HDRLEN NLMSG_ALIGN(sizeof(struct nlmsghdr))
@@ -34,12 +35,15 @@
 /* The attributes we look at; others are skipped. */
 enum { DIAG_TB_MAX = INET_DIAG_SOCKOPT };
 
-struct diag_attr {
-	const uint8_t *data; /* payload, NULL if absent */
-	size_t len;          /* payload length */
-};
 
 /* Minimum payload lengths of the attributes we read as fixed-size values. */
+static size_t diag_attr_min_len(unsigned type);
+
+static bool diag_attr_len_ok(unsigned type, size_t len)
+{
+	return len >= diag_attr_min_len(type);
+}
+
 static size_t diag_attr_min_len(unsigned type)
 {
 	switch (type) {
@@ -59,37 +63,6 @@ static size_t diag_attr_min_len(unsigned type)
 	default:
 		return 0;
 	}
-}
-
-/* Walks the attribute stream [p, p + len); fills tb.  Returns 0 or -EBADMSG. */
-static int diag_parse_attrs(const uint8_t *p, size_t len, struct diag_attr tb[DIAG_TB_MAX + 1])
-{
-	while (len > 0) {
-		struct nlattr nla;
-		size_t alen, step;
-		unsigned type;
-
-		if (len < sizeof(nla))
-			return -EBADMSG;
-		memcpy(&nla, p, sizeof(nla));
-		alen = nla.nla_len;
-		if (alen < sizeof(nla) || alen > len)
-			return -EBADMSG;
-		type = nla.nla_type & NLA_TYPE_MASK;
-		if (type <= DIAG_TB_MAX) {
-			if (alen - DIAG_ATTR_HDRLEN < diag_attr_min_len(type))
-				return -EBADMSG;
-			tb[type].data = p + DIAG_ATTR_HDRLEN;
-			tb[type].len = alen - DIAG_ATTR_HDRLEN;
-		}
-		/* The last attribute may lack its alignment padding. */
-		step = NLA_ALIGN(alen);
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
-	}
-	return 0;
 }
 
 /* True if a nested INET_DIAG_ULP_INFO names the "mptcp" ULP: the socket is
@@ -163,7 +136,7 @@ uint16_t diag_sockopt_bits(const uint8_t raw[2])
 /* Fills every field of ext from the attributes.  Only what the kernel did
  * not send is zeroed: tcp_info is most of the struct, and this runs for
  * every socket of a `-i` listing. */
-static void diag_fill_ext(struct sock_ext *ext, const struct diag_attr tb[DIAG_TB_MAX + 1])
+static void diag_fill_ext(struct sock_ext *ext, const struct nla_slot tb[DIAG_TB_MAX + 1])
 {
 	size_t n = 0;
 
@@ -223,7 +196,7 @@ static void diag_fill_ext(struct sock_ext *ext, const struct diag_attr tb[DIAG_T
 int diag_parse_inet(const void *buf, size_t len, uint8_t proto, struct sock_rec *rec, struct sock_ext *ext,
 		    int *ret_has_ext)
 {
-	struct diag_attr tb[DIAG_TB_MAX + 1] = { { NULL, 0 } };
+	struct nla_slot tb[DIAG_TB_MAX + 1] = { { NULL, 0 } };
 	const uint8_t *p = buf;
 	struct inet_diag_msg m;
 	struct nlmsghdr nlh;
@@ -242,7 +215,7 @@ int diag_parse_inet(const void *buf, size_t len, uint8_t proto, struct sock_rec 
 		return -EBADMSG;
 	memcpy(&m, p + DIAG_HDRLEN, sizeof(m));
 	if (mlen > DIAG_HDRLEN + DIAG_MSGLEN) {
-		err = diag_parse_attrs(p + DIAG_HDRLEN + DIAG_MSGLEN, mlen - DIAG_HDRLEN - DIAG_MSGLEN, tb);
+		err = nla_table(p + DIAG_HDRLEN + DIAG_MSGLEN, mlen - DIAG_HDRLEN - DIAG_MSGLEN, tb, DIAG_TB_MAX, diag_attr_len_ok);
 		if (err < 0)
 			return err;
 	}

@@ -26,20 +26,15 @@
 
 #include "column.h"
 #include "kind.h"
+#include "nlattr.h"
 #include "states.h"
 
 #define NLK_HDRLEN NLMSG_ALIGN(sizeof(struct nlmsghdr))
 #define NLK_MSGLEN NLMSG_ALIGN(sizeof(struct netlink_diag_msg))
-#define NLK_ATTR_HDRLEN NLA_ALIGN(sizeof(struct nlattr))
 /* The kernel's sk_state values for netlink sockets. */
 #define NLK_UNCONNECTED 0
 #define NLK_CONNECTED 1
 #define NLK_STATES ((1u << SK_CLOSE) | (1u << SK_ESTABLISHED))
-
-struct nlk_attr {
-	const uint8_t *data; /* payload, NULL if absent */
-	size_t len;
-};
 
 static int netlink_nl_request(const struct kind_nl_args *a, struct nlmsghdr *nlh)
 {
@@ -66,40 +61,9 @@ static bool nlk_attr_len_ok(unsigned type, size_t len)
 	}
 }
 
-/* Walks the whole attribute stream [p, p + len); fills tb.  0 or -EBADMSG. */
-static int nlk_parse_attrs(const uint8_t *p, size_t len, struct nlk_attr tb[NETLINK_DIAG_FLAGS + 1])
-{
-	while (len > 0) {
-		struct nlattr nla;
-		size_t alen, step;
-		unsigned type;
-
-		if (len < sizeof(nla))
-			return -EBADMSG;
-		memcpy(&nla, p, sizeof(nla));
-		alen = nla.nla_len;
-		if (alen < sizeof(nla) || alen > len)
-			return -EBADMSG;
-		type = nla.nla_type & NLA_TYPE_MASK;
-		if (type <= NETLINK_DIAG_FLAGS) {
-			if (!nlk_attr_len_ok(type, alen - NLK_ATTR_HDRLEN))
-				return -EBADMSG;
-			tb[type].data = p + NLK_ATTR_HDRLEN;
-			tb[type].len = alen - NLK_ATTR_HDRLEN;
-		}
-		/* The last attribute may lack its alignment padding. */
-		step = NLA_ALIGN(alen);
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
-	}
-	return 0;
-}
-
 /* Groups 1..32 of the bitmap of unsigned longs the kernel sends: the low
  * 32 bits of its first word (bit 0 is group 1). */
-static uint32_t nlk_groups(const struct nlk_attr *a)
+static uint32_t nlk_groups(const struct nla_slot *a)
 {
 	if (a->len >= sizeof(unsigned long)) {
 		unsigned long w;
@@ -118,7 +82,7 @@ static uint32_t nlk_groups(const struct nlk_attr *a)
 
 static int netlink_nl_parse(const void *msg, size_t len, struct sock_rec *rec, struct sock_ext *ext, int *has_ext)
 {
-	struct nlk_attr tb[NETLINK_DIAG_FLAGS + 1] = { { NULL, 0 } };
+	struct nla_slot tb[NETLINK_DIAG_FLAGS + 1] = { { NULL, 0 } };
 	const uint8_t *p = msg;
 	struct netlink_diag_msg m;
 	struct nlmsghdr nlh;
@@ -136,7 +100,7 @@ static int netlink_nl_parse(const void *msg, size_t len, struct sock_rec *rec, s
 		return -EBADMSG;
 	memcpy(&m, p + NLK_HDRLEN, sizeof(m));
 	if (mlen > NLK_HDRLEN + NLK_MSGLEN) {
-		err = nlk_parse_attrs(p + NLK_HDRLEN + NLK_MSGLEN, mlen - NLK_HDRLEN - NLK_MSGLEN, tb);
+		err = nla_table(p + NLK_HDRLEN + NLK_MSGLEN, mlen - NLK_HDRLEN - NLK_MSGLEN, tb, NETLINK_DIAG_FLAGS, nlk_attr_len_ok);
 		if (err < 0)
 			return err;
 	}

@@ -26,17 +26,12 @@
 
 #include "column.h"
 #include "kind.h"
+#include "nlattr.h"
 #include "states.h"
 
 #define PK_HDRLEN NLMSG_ALIGN(sizeof(struct nlmsghdr))
 #define PK_MSGLEN NLMSG_ALIGN(sizeof(struct packet_diag_msg))
-#define PK_ATTR_HDRLEN NLA_ALIGN(sizeof(struct nlattr))
 #define PK_STATES (1u << SK_CLOSE)
-
-struct pk_attr {
-	const uint8_t *data; /* payload, NULL if absent */
-	size_t len;
-};
 
 static int packet_nl_request(const struct kind_nl_args *a, struct nlmsghdr *nlh)
 {
@@ -64,37 +59,6 @@ static bool pk_attr_len_ok(unsigned type, size_t len)
 	}
 }
 
-/* Walks the whole attribute stream [p, p + len); fills tb.  0 or -EBADMSG. */
-static int pk_parse_attrs(const uint8_t *p, size_t len, struct pk_attr tb[PACKET_DIAG_MEMINFO + 1])
-{
-	while (len > 0) {
-		struct nlattr nla;
-		size_t alen, step;
-		unsigned type;
-
-		if (len < sizeof(nla))
-			return -EBADMSG;
-		memcpy(&nla, p, sizeof(nla));
-		alen = nla.nla_len;
-		if (alen < sizeof(nla) || alen > len)
-			return -EBADMSG;
-		type = nla.nla_type & NLA_TYPE_MASK;
-		if (type <= PACKET_DIAG_MEMINFO) {
-			if (!pk_attr_len_ok(type, alen - PK_ATTR_HDRLEN))
-				return -EBADMSG;
-			tb[type].data = p + PK_ATTR_HDRLEN;
-			tb[type].len = alen - PK_ATTR_HDRLEN;
-		}
-		/* The last attribute may lack its alignment padding. */
-		step = NLA_ALIGN(alen);
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
-	}
-	return 0;
-}
-
 /* The kernel's ifindex -1 means "the bound device went away". */
 static uint32_t pk_ifindex(int64_t i)
 {
@@ -103,7 +67,7 @@ static uint32_t pk_ifindex(int64_t i)
 
 static int packet_nl_parse(const void *msg, size_t len, struct sock_rec *rec, struct sock_ext *ext, int *has_ext)
 {
-	struct pk_attr tb[PACKET_DIAG_MEMINFO + 1] = { { NULL, 0 } };
+	struct nla_slot tb[PACKET_DIAG_MEMINFO + 1] = { { NULL, 0 } };
 	const uint8_t *p = msg;
 	struct packet_diag_msg m;
 	struct nlmsghdr nlh;
@@ -120,7 +84,7 @@ static int packet_nl_parse(const void *msg, size_t len, struct sock_rec *rec, st
 		return -EBADMSG;
 	memcpy(&m, p + PK_HDRLEN, sizeof(m));
 	if (mlen > PK_HDRLEN + PK_MSGLEN) {
-		err = pk_parse_attrs(p + PK_HDRLEN + PK_MSGLEN, mlen - PK_HDRLEN - PK_MSGLEN, tb);
+		err = nla_table(p + PK_HDRLEN + PK_MSGLEN, mlen - PK_HDRLEN - PK_MSGLEN, tb, PACKET_DIAG_MEMINFO, pk_attr_len_ok);
 		if (err < 0)
 			return err;
 	}

@@ -25,24 +25,19 @@
 
 #include "column.h"
 #include "kind.h"
+#include "nlattr.h"
 #include "obuf.h"
 #include "needs.h"
 #include "states.h"
 
 #define UX_HDRLEN NLMSG_ALIGN(sizeof(struct nlmsghdr))
 #define UX_MSGLEN NLMSG_ALIGN(sizeof(struct unix_diag_msg))
-#define UX_ATTR_HDRLEN NLA_ALIGN(sizeof(struct nlattr))
 /* sun_path is 108 bytes; the kernel sends a path with its NUL. */
 #define UX_NAME_MAX 109
 /* /proc/net/unix Flags: __SO_ACCEPTCON, set on listeners. */
 #define UX_ACCEPTCON 0x10000u
 /* The states of UNIX sockets. */
 #define UX_STATES ((1u << SK_LISTEN) | (1u << SK_ESTABLISHED) | (1u << SK_CLOSE) | (1u << SK_SYN_SENT))
-
-struct ux_attr {
-	const uint8_t *data; /* payload, NULL if absent */
-	size_t len;
-};
 
 static int unix_nl_request(const struct kind_nl_args *a, struct nlmsghdr *nlh)
 {
@@ -82,37 +77,6 @@ static bool ux_attr_len_ok(unsigned type, size_t len)
 	}
 }
 
-/* Walks the whole attribute stream [p, p + len); fills tb.  0 or -EBADMSG. */
-static int ux_parse_attrs(const uint8_t *p, size_t len, struct ux_attr tb[UNIX_DIAG_UID + 1])
-{
-	while (len > 0) {
-		struct nlattr nla;
-		size_t alen, step;
-		unsigned type;
-
-		if (len < sizeof(nla))
-			return -EBADMSG;
-		memcpy(&nla, p, sizeof(nla));
-		alen = nla.nla_len;
-		if (alen < sizeof(nla) || alen > len)
-			return -EBADMSG;
-		type = nla.nla_type & NLA_TYPE_MASK;
-		if (type <= UNIX_DIAG_UID) {
-			if (!ux_attr_len_ok(type, alen - UX_ATTR_HDRLEN))
-				return -EBADMSG;
-			tb[type].data = p + UX_ATTR_HDRLEN;
-			tb[type].len = alen - UX_ATTR_HDRLEN;
-		}
-		/* The last attribute may lack its alignment padding. */
-		step = NLA_ALIGN(alen);
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
-	}
-	return 0;
-}
-
 static uint32_t ux_u32(const uint8_t *p)
 {
 	uint32_t v;
@@ -141,7 +105,7 @@ static size_t ux_name(const uint8_t *d, size_t n, char *out)
 	return n;
 }
 
-static void ux_fill_mem(struct sock_ext *ext, const struct ux_attr *a)
+static void ux_fill_mem(struct sock_ext *ext, const struct nla_slot *a)
 {
 	size_t n = a->len / sizeof(uint32_t);
 
@@ -155,7 +119,7 @@ static void ux_fill_mem(struct sock_ext *ext, const struct ux_attr *a)
 
 static int unix_nl_parse(const void *msg, size_t len, struct sock_rec *rec, struct sock_ext *ext, int *has_ext)
 {
-	struct ux_attr tb[UNIX_DIAG_UID + 1] = { { NULL, 0 } };
+	struct nla_slot tb[UNIX_DIAG_UID + 1] = { { NULL, 0 } };
 	const uint8_t *p = msg;
 	struct unix_diag_msg m;
 	struct nlmsghdr nlh;
@@ -173,7 +137,7 @@ static int unix_nl_parse(const void *msg, size_t len, struct sock_rec *rec, stru
 		return -EBADMSG;
 	memcpy(&m, p + UX_HDRLEN, sizeof(m));
 	if (mlen > UX_HDRLEN + UX_MSGLEN) {
-		err = ux_parse_attrs(p + UX_HDRLEN + UX_MSGLEN, mlen - UX_HDRLEN - UX_MSGLEN, tb);
+		err = nla_table(p + UX_HDRLEN + UX_MSGLEN, mlen - UX_HDRLEN - UX_MSGLEN, tb, UNIX_DIAG_UID, ux_attr_len_ok);
 		if (err < 0)
 			return err;
 	}

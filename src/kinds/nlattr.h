@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nlattr: the bounds-checked walk of a netlink attribute stream that every
+ * kind's reply parser shares.  It reads only through memcpy within checked
+ * bounds (unaligned, hostile input: the parsers are fuzz targets) and
+ * validates the whole stream before the caller uses any of it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One attribute's payload, data NULL if absent. */
+struct nla_slot {
+	const uint8_t *data;
+	size_t len;
+};
+
+/* Walks [p, p + len): the payload of each attribute of type <= max goes to
+ * tb[type] (the last one wins), after len_ok(type, payload length) agreed;
+ * other types are skipped.  The last attribute may lack its alignment
+ * padding.  0, or -EBADMSG for a truncated or malformed stream. */
+int nla_table(const uint8_t *p, size_t len, struct nla_slot *tb, unsigned max,
+	      bool (*len_ok)(unsigned type, size_t len));
