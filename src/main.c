@@ -811,6 +811,15 @@ int main(int argc, char **argv)
 			usage_error("--events needs --format=jsonl");
 			return EXIT_USAGE;
 		}
+		if (opt.ev_source == EVSRC_DESTROY) {
+			usage_error("--watch --events uses --source=auto, tracepoint or poll");
+			return EXIT_USAGE;
+		}
+		if (opt.ev_source != EVSRC_POLL) {
+			rc = events_watch(&opt);
+			if (rc >= 0)
+				return rc;
+		}
 		if (obuf_init(&o, STDOUT_FILENO, 0) < 0) {
 			fprintf(stderr, "sockscope: out of memory\n");
 			return EXIT_FAIL;

@@ -39,7 +39,7 @@
 #include "tp_source.h"
 #include "tui.h"
 
-enum { EV_OK = 0, EV_FAIL = 1, EV_USAGE = 2 };
+enum { EV_UNAVAILABLE = -1, EV_OK = 0, EV_FAIL = 1, EV_USAGE = 2 };
 
 #define POLL_INTERVAL_MS 100u   /* the polling source */
 #define NS_REFRESH_MS 500u      /* -N with the tracepoint: namespace snapshot age */
@@ -67,6 +67,7 @@ struct sk_entry {
 	uint64_t key; /* 0: empty */
 	uint32_t pid;
 	int8_t ns;    /* 1 in the namespace, -1 elsewhere, 0 unknown */
+	uint64_t id;  /* --watch --events: the connection's number in this run, 0 before its first event */
 };
 
 struct comm_entry {
@@ -99,6 +100,14 @@ struct ev_ctx {
 	struct sock_set nsset;
 	uint64_t nsset_ms;
 	bool nsset_ok;
+	/* --watch --events: the watch stream's vocabulary (opened, state,
+	 * closed); connections handed to a time-wait socket are followed in
+	 * snapshots until it goes */
+	bool watch;
+	uint64_t next_id;
+	struct ev_tw *tw;
+	size_t ntw;
+	uint64_t tw_dropped;
 };
 
 /* A transition, whatever the source. */
@@ -111,6 +120,8 @@ struct ev_tr {
 	bool ms_known;
 	uint64_t ms;
 	uint32_t pid;         /* 0: unknown */
+	uint64_t id;          /* --watch --events: the connection number (0: none) */
+	bool first;           /* the first event of this socket seen */
 };
 
 static uint64_t mono_ns(void)
@@ -423,6 +434,8 @@ static void make_rec(struct sock_rec *r, int family, const uint8_t *la, uint16_t
 	r->ext = SOCK_NO_EXT;
 }
 
+static int emit_watch(struct ev_ctx *c, const struct ev_tr *t);
+
 static int emit_transition(struct ev_ctx *c, const struct ev_tr *t)
 {
 	struct obuf *o = &c->out;
@@ -432,6 +445,8 @@ static int emit_transition(struct ev_ctx *c, const struct ev_tr *t)
 
 	if (!family_wanted(c, t->family) || !t->state)
 		return 0;
+	if (c->watch)
+		return emit_watch(c, t);
 	make_rec(&rec, t->family, t->laddr, t->lport, t->raddr, t->rport, t->state);
 	if (!filter_match(c->filter, &rec, &(struct filter_env){0}))
 		return 0;
@@ -641,6 +656,213 @@ static int lifetime_sink(void *arg, const struct sock_lifetime *lt)
 	return emit_lifetime(c, &l);
 }
 
+/* ---- --watch --events on the tracepoint -------------------------------- */
+
+/* A connection handed to a time-wait socket (FIN-WAIT-2 or CLOSING ->
+ * CLOSE): the tracepoint never reports that socket, so snapshots tell when
+ * it goes.  Kept in an array; a sweep indexes it by 4-tuple. */
+#define TW_MAX 65536u
+
+static bool addr_eq(int family, const uint8_t *a, const uint8_t *b);
+
+struct ev_tw {
+	uint8_t family;
+	uint8_t laddr[16], raddr[16];
+	uint16_t lport, rport;
+	uint32_t pid;
+	uint64_t id;
+	uint64_t since_ns; /* monotonic: entered state */
+	uint64_t handoff_ns;
+	uint8_t state;     /* as a time-wait socket: FIN-WAIT-2, then TIME-WAIT */
+	bool seen;         /* in the sweep's snapshot */
+};
+
+static void tw_add(struct ev_ctx *c, const struct ev_tr *t, int state, uint64_t since_ns)
+{
+	struct ev_tw *w;
+
+	if (!c->tw) {
+		c->tw = calloc(TW_MAX, sizeof(*c->tw));
+		if (!c->tw) {
+			c->tw_dropped++;
+			return;
+		}
+	}
+	if (c->ntw >= TW_MAX) { /* full: the oldest goes unreported, counted */
+		memmove(c->tw, c->tw + 1, (TW_MAX - 1) * sizeof(*c->tw));
+		c->ntw--;
+		c->tw_dropped++;
+	}
+	w = &c->tw[c->ntw++];
+	memset(w, 0, sizeof(*w));
+	w->family = t->family;
+	memcpy(w->laddr, t->laddr, 16);
+	memcpy(w->raddr, t->raddr, 16);
+	w->lport = t->lport;
+	w->rport = t->rport;
+	w->pid = t->pid;
+	w->id = t->id;
+	w->since_ns = since_ns;
+	w->handoff_ns = t->mono_ns;
+	w->state = (uint8_t)state;
+}
+
+/* One line of the --watch --events stream: opened (the first event of a
+ * socket), state, closed (into CLOSE, but for the time-wait handoff, which
+ * is a state event into TIME-WAIT). */
+static int emit_watch_line(struct ev_ctx *c, const char *event, uint64_t mono_ns, int family, const uint8_t *la,
+			   uint16_t lp, const uint8_t *ra, uint16_t rp, int state, int old_state, bool ms_known,
+			   uint64_t ms, uint32_t pid, uint64_t id, const char *source)
+{
+	struct obuf *o = &c->out;
+	struct timespec ts = to_real(c, mono_ns);
+	struct sock_rec rec;
+
+	make_rec(&rec, family, la, lp, ra, rp, state);
+	if (!filter_match(c->filter, &rec, &(struct filter_env){0}))
+		return 0;
+	obuf_puts(o, "{\"time\":");
+	render_json_time(o, &ts, true);
+	obuf_printf(o, ",\"event\":\"%s\",\"cookie\":null", event);
+	put_json_addrs(o, family, la, lp, ra, rp);
+	obuf_printf(o, ",\"state\":\"%s\"", state_name(state));
+	if (old_state) {
+		obuf_printf(o, ",\"old_state\":\"%s\",\"old_state_ms\":", state_name(old_state));
+		if (ms_known)
+			obuf_u64(o, ms);
+		else
+			obuf_puts(o, "null");
+	} else if (!strcmp(event, "closed") && ms_known) {
+		obuf_printf(o, ",\"state_ms\":%" PRIu64, ms);
+	}
+	if (id)
+		obuf_printf(o, ",\"conn\":%" PRIu64, id);
+	if (c->opt->processes)
+		put_owner_json(c, pid);
+	obuf_printf(o, ",\"source\":\"%s\"}\n", source);
+	return count_record(c);
+}
+
+/* The first event of a socket is "opened"; into CLOSE is "closed", but
+ * for the handoff to a time-wait socket: from FIN-WAIT-2 the connection
+ * stays in FIN-WAIT-2 (the time-wait socket's first state, until the peer's
+ * FIN), from CLOSING it goes to TIME-WAIT; both are then followed by
+ * tw_sweep(). */
+static int emit_watch(struct ev_ctx *c, const struct ev_tr *t)
+{
+	const char *src = src_names[c->src];
+
+	if (t->state == SK_CLOSE && t->old_state == SK_FIN_WAIT2) {
+		tw_add(c, t, SK_FIN_WAIT2, t->ms_known ? t->mono_ns - t->ms * 1000000ULL : t->mono_ns);
+		return 0;
+	}
+	if (t->state == SK_CLOSE && t->old_state == SK_CLOSING) {
+		tw_add(c, t, SK_TIME_WAIT, t->mono_ns);
+		return emit_watch_line(c, "state", t->mono_ns, t->family, t->laddr, t->lport, t->raddr, t->rport,
+				       SK_TIME_WAIT, t->old_state, t->ms_known, t->ms, t->pid, t->id, src);
+	}
+	if (t->state == SK_CLOSE) {
+		if (!t->old_state || t->old_state == SK_CLOSE)
+			return 0; /* a socket closed before it was ever visible */
+		return emit_watch_line(c, "closed", t->mono_ns, t->family, t->laddr, t->lport, t->raddr, t->rport,
+				       t->old_state, 0, t->ms_known, t->ms, t->pid, t->id, src);
+	}
+	if (t->first)
+		return emit_watch_line(c, "opened", t->mono_ns, t->family, t->laddr, t->lport, t->raddr, t->rport,
+				       t->state, 0, false, 0, t->pid, t->id, src);
+	return emit_watch_line(c, "state", t->mono_ns, t->family, t->laddr, t->lport, t->raddr, t->rport, t->state,
+			       t->old_state, t->ms_known, t->ms, t->pid, t->id, src);
+}
+
+static size_t tw_slot(int family, const uint8_t *la, uint16_t lp, const uint8_t *ra, uint16_t rp, size_t mask)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t n = family == AF_INET6 ? 16 : 4;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ la[i] ^ ((uint64_t)ra[i] << 8)) * 1099511628211ULL;
+	h = (h ^ lp ^ ((uint64_t)rp << 16) ^ ((uint64_t)family << 32)) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+/* Emits "closed" for the time-wait sockets that are no longer in a snapshot
+ * taken after their handoff. */
+static int tw_sweep(struct ev_ctx *c, struct pipeline *p, struct sock_set *set)
+{
+	struct collect_result res = {0};
+	uint64_t taken = mono_ns();
+	size_t cap = 1, keep = 0;
+	uint32_t *idx;
+	int r;
+
+	if (!c->ntw)
+		return 0;
+	r = pipeline_snapshot(p, set, &res);
+	if (r < 0)
+		return r;
+	while (cap < c->ntw * 2)
+		cap <<= 1;
+	idx = malloc(cap * sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	memset(idx, 0xff, cap * sizeof(*idx));
+	for (size_t i = 0; i < c->ntw; i++) {
+		const struct ev_tw *w = &c->tw[i];
+		size_t k = tw_slot(w->family, w->laddr, w->lport, w->raddr, w->rport, cap - 1);
+
+		while (idx[k] != UINT32_MAX)
+			k = (k + 1) & (cap - 1);
+		idx[k] = (uint32_t)i;
+		c->tw[i].seen = false;
+	}
+	for (size_t i = 0; i < set->n; i++) {
+		const struct sock_rec *q = &set->v[i];
+		size_t k;
+
+		if (q->kind != KIND_TCP || (q->state != SK_TIME_WAIT && q->state != SK_FIN_WAIT2 && q->state != SK_CLOSING))
+			continue;
+		for (k = tw_slot(q->family, q->laddr, q->lport, q->raddr, q->rport, cap - 1); idx[k] != UINT32_MAX;
+		     k = (k + 1) & (cap - 1)) {
+			struct ev_tw *w = &c->tw[idx[k]];
+
+			if (w->lport != q->lport || w->rport != q->rport || w->family != q->family ||
+			    !addr_eq(w->family, w->laddr, q->laddr) || !addr_eq(w->family, w->raddr, q->raddr))
+				continue;
+			w->seen = true;
+			if (w->state == SK_FIN_WAIT2 && q->state == SK_TIME_WAIT) { /* the peer's FIN came */
+				r = emit_watch_line(c, "state", taken, w->family, w->laddr, w->lport, w->raddr, w->rport,
+						    SK_TIME_WAIT, SK_FIN_WAIT2, true,
+						    (taken - w->since_ns) / 1000000ULL, w->pid, w->id, "poll");
+				w->state = SK_TIME_WAIT;
+				w->since_ns = taken;
+				if (r < 0 && r != STOPPED) {
+					free(idx);
+					return r;
+				}
+			}
+		}
+	}
+	free(idx);
+	for (size_t i = 0; i < c->ntw; i++) {
+		struct ev_tw *w = &c->tw[i];
+
+		if (w->seen || w->handoff_ns >= taken) {
+			c->tw[keep++] = *w;
+			continue;
+		}
+		r = emit_watch_line(c, "closed", taken, w->family, w->laddr, w->lport, w->raddr, w->rport, w->state,
+				    0, true, (taken - w->since_ns) / 1000000ULL, w->pid, w->id, "poll");
+		if (r < 0 && r != STOPPED) {
+			/* keep the rest for the next sweep */
+			memmove(c->tw + keep, c->tw + i + 1, (c->ntw - i - 1) * sizeof(*c->tw));
+			c->ntw = keep + c->ntw - i - 1;
+			return r;
+		}
+	}
+	c->ntw = keep;
+	return 0;
+}
+
 /* ---- the tracepoint source -------------------------------------------- */
 
 /* Does the task tid of pid live in the namespace of -N? 1, -1, or 0 unknown. */
@@ -698,6 +920,7 @@ static int event_sink(void *arg, const struct sock_event *ev)
 	struct sk_entry *e;
 	struct lt_step step = {0};
 	struct ev_tr t;
+	bool first = false;
 	int r;
 
 	if (c->stop)
@@ -721,6 +944,10 @@ static int event_sink(void *arg, const struct sock_event *ev)
 		}
 	}
 	c->transitions++;
+	if (e && !e->id) {
+		e->id = ++c->next_id;
+		first = true;
+	}
 	r = lt_feed(c->lt, ev, &step, c->lifetimes ? lifetime_sink : NULL, c);
 	if (r < 0)
 		return r;
@@ -736,6 +963,8 @@ static int event_sink(void *arg, const struct sock_event *ev)
 		.ms_known = step.known,
 		.ms = step.old_state_ns / 1000000ULL,
 		.pid = e ? e->pid : 0,
+		.id = e ? e->id : 0,
+		.first = first,
 	};
 	if (e && ev->new_state == SK_CLOSE)
 		sk_del(c, e);
@@ -888,7 +1117,20 @@ static int open_sources(struct ev_ctx *c, struct sources *s, struct options *pop
 	char err[512];
 	int r;
 
-	if (want == EVSRC_AUTO || want == EVSRC_TRACEPOINT) {
+	if (c->watch) {
+		struct tp_opts to = {.allow_mount = opt->mount_tracefs};
+
+		r = tp_open(&s->tp, &to, err, sizeof(err));
+		if (r < 0) {
+			fprintf(stderr, "sockscope: --watch --events: %s%s; %s\n", err,
+				!opt->mount_tracefs && strstr(err, "not mounted") ? " (or use --mount-tracefs)" : "",
+				want == EVSRC_TRACEPOINT ? "no source left" : "comparing snapshots instead");
+			return want == EVSRC_TRACEPOINT ? -1 : -2;
+		}
+		c->src = SRC_TRACEPOINT;
+		want = EVSRC_TRACEPOINT;
+	}
+	if (!s->tp && (want == EVSRC_AUTO || want == EVSRC_TRACEPOINT)) {
 		struct tp_opts to = {.allow_mount = opt->mount_tracefs};
 
 		r = tp_open(&s->tp, &to, err, sizeof(err));
@@ -938,7 +1180,7 @@ static int open_sources(struct ev_ctx *c, struct sources *s, struct options *pop
 			fprintf(stderr, "sockscope: events: no bytes or retransmits in lifetimes: %s\n", err);
 		c->merged = s->ds != NULL;
 	}
-	if (c->src == SRC_POLL || (s->tp && opt->netns)) {
+	if (c->src == SRC_POLL || (s->tp && (opt->netns || c->watch))) {
 		struct filter_error fe;
 
 		s->p = calloc(1, sizeof(*s->p));
@@ -995,7 +1237,7 @@ static int run_loop(struct ev_ctx *c, struct sources *s, uint64_t deadline)
 {
 	struct tui_model m;
 	struct sock_set set;
-	uint64_t next_poll = 0;
+	uint64_t next_poll = 0, next_sweep = 0;
 	int rc = EV_OK, r = 0;
 
 	tui_model_init(&m);
@@ -1019,6 +1261,10 @@ static int run_loop(struct ev_ctx *c, struct sources *s, uint64_t deadline)
 				r = destroy_poll(s->ds, 0, destroy_merge_sink, c);
 			if (r >= 0 && c->lifetimes)
 				r = lt_tick(c->lt, mono_ns(), lifetime_sink, c);
+			if ((r >= 0 || r == -EINTR) && c->watch && mono_ns() >= next_sweep) {
+				next_sweep = mono_ns() + (uint64_t)(c->opt->watch * 1e9);
+				r = tw_sweep(c, s->p, &set);
+			}
 			break;
 		case SRC_DESTROY:
 			r = destroy_poll(s->ds, timeout, destroy_sink, c);
@@ -1083,13 +1329,15 @@ static void summary(const struct ev_ctx *c, const struct sources *s)
 		c->merged ? " with destroy" : "");
 	if (c->ns_filter)
 		fprintf(stderr, ", %" PRIu64 " events not attributed to the namespace", c->unattributed);
+	if (c->tw_dropped)
+		fprintf(stderr, ", %" PRIu64 " time-wait sockets not followed to their end (too many)", c->tw_dropped);
 	if (s->ds && destroy_overruns(s->ds))
 		fprintf(stderr, ", %" PRIu64 " destroy-group overruns (messages lost, number unknown)",
 			destroy_overruns(s->ds));
 	fputc('\n', stderr);
 }
 
-int events_run(const struct options *opt)
+static int run(const struct options *opt, bool watch)
 {
 	struct ev_ctx c;
 	struct sources s = {.netns_fd = -1};
@@ -1104,7 +1352,10 @@ int events_run(const struct options *opt)
 	memset(&c, 0, sizeof(c));
 	err[0] = 0;
 	c.opt = opt;
-	c.lifetimes = opt->lifetimes;
+	c.lifetimes = opt->lifetimes && !watch;
+	c.watch = watch;
+	if (watch && opt->kinds != KIND_BIT(KIND_TCP))
+		return EV_UNAVAILABLE; /* the tracepoint knows TCP only: snapshots list every kind */
 	if (opt->format != FMT_TABLE && opt->format != FMT_JSONL && opt->format != FMT_CSV) {
 		fprintf(stderr, "sockscope: events writes --format=jsonl, csv or table (try 'sockscope events --help')\n");
 		return EV_USAGE;
@@ -1118,6 +1369,12 @@ int events_run(const struct options *opt)
 	if (r < 0) {
 		fprintf(stderr, "sockscope: %s\n", strerror(-r));
 		return EV_FAIL;
+	}
+	if ((filter_needs(c.filter) & (NEED_OWNERS | NEED_USER)) && watch) {
+		filter_free(c.filter);
+		fprintf(stderr, "sockscope: --watch --events: the filter tests owners, which the tracepoint does not "
+				"know; comparing snapshots instead\n");
+		return EV_UNAVAILABLE;
 	}
 	if (filter_needs(c.filter) & (NEED_OWNERS | NEED_USER)) {
 		filter_free(c.filter);
@@ -1149,12 +1406,24 @@ int events_run(const struct options *opt)
 		}
 		c.ns_dev = st.st_dev;
 		c.ns_ino = st.st_ino;
+	} else if (watch && !opt->all_netns) {
+		/* the stream of snapshots lists our own namespace: so does this one */
+		struct stat st;
+
+		if (stat("/proc/self/ns/net", &st) < 0) {
+			fprintf(stderr, "sockscope: /proc/self/ns/net: %s\n", strerror(errno));
+			rc = EV_FAIL;
+			goto out;
+		}
+		c.ns_dev = st.st_dev;
+		c.ns_ino = st.st_ino;
 	}
-	if (open_sources(&c, &s, &popt) < 0) {
-		rc = EV_FAIL;
+	r = open_sources(&c, &s, &popt);
+	if (r < 0) {
+		rc = r == -2 ? EV_UNAVAILABLE : EV_FAIL;
 		goto out;
 	}
-	if (s.tp && opt->netns) {
+	if (s.tp && (opt->netns || (watch && !opt->all_netns))) {
 		c.ns_filter = true;
 		c.nsp = s.p;
 		sock_set_init(&c.nsset);
@@ -1180,7 +1449,8 @@ int events_run(const struct options *opt)
 	rc = run_loop(&c, &s, deadline);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	summary(&c, &s);
+	if (!watch || c.lost || c.tw_dropped)
+		summary(&c, &s);
 out:
 	sock_set_free(&c.nsset);
 	close_sources(&s);
@@ -1189,5 +1459,16 @@ out:
 	filter_free(c.filter);
 	free(c.sk);
 	free(c.comms);
+	free(c.tw);
 	return rc;
+}
+
+int events_run(const struct options *opt)
+{
+	return run(opt, false);
+}
+
+int events_watch(const struct options *opt)
+{
+	return run(opt, true);
 }

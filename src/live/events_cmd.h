@@ -15,3 +15,11 @@
  * 0 (a closed pipe included), 1 when no source could be opened or a source
  * failed, 2 for a usage error (format, filter). */
 int events_run(const struct options *opt);
+
+/* --watch=SECONDS --format=jsonl --events on the tracepoint: the stream of
+ * tui_watch() (opened, state, closed) with every transition as it happens,
+ * time-wait sockets followed in a snapshot every SECONDS.  Returns -1 when
+ * that cannot be (the tracepoint cannot open, kinds other than TCP, a filter
+ * on owners; a notice is printed where the user asked for something), the
+ * caller then compares snapshots; else as events_run(). */
+int events_watch(const struct options *opt);

@@ -263,7 +263,7 @@ conn.close()             # server: LAST-ACK then gone; client: TIME-WAIT
 time.sleep(1.0)
 srv.close()
 EOF
-ip netns exec "$ns" "$SOCKSCOPE" --watch=0.2 --format=jsonl --events >"$tmp/events.jsonl" 2>"$tmp/events.err" &
+ip netns exec "$ns" "$SOCKSCOPE" --watch=0.2 --format=jsonl --events --source=poll >"$tmp/events.jsonl" 2>"$tmp/events.err" &
 watcher=$!
 sleep 0.7
 cport=$(ip netns exec "$ns" python3 "$tmp/flow.py")
@@ -320,7 +320,7 @@ check "the event checks ran" grep -q '^ok ' "$tmp/events.check"
 
 # a closed pipe ends the stream quietly, at the first write after it closed
 # shellcheck disable=SC2016 # $1.. expand in the inner shell
-timeout 20 bash -c 'ip netns exec "$1" "$2" --watch=0.1 --format=jsonl --events | head -n1 >"$3"
+timeout 20 bash -c 'ip netns exec "$1" "$2" --watch=0.1 --format=jsonl --events --source=poll | head -n1 >"$3"
 exit "${PIPESTATUS[0]}"' _ "$ns" "$SOCKSCOPE" "$tmp/first.json" 2>"$tmp/pipe.err" &
 piper=$!
 sleep 0.5
