@@ -100,6 +100,29 @@ static size_t sk_slot(uint64_t key)
 	return (size_t)(key >> (64 - SKMAP_BITS));
 }
 
+static void sk_del(struct feed *f, struct sk_entry *e);
+
+/* Full (sockets made faster than they close, often in other namespaces):
+ * forget the sockets not known to be in the scope; everything only when
+ * those of the scope alone fill half of it. */
+static void sk_prune(struct feed *f)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < SKMAP_CAP; i++)
+		keep += f->sk[i].key && f->sk[i].ns > 0;
+	if (keep >= SKMAP_CAP / 2) {
+		memset(f->sk, 0, SKMAP_CAP * sizeof(*f->sk));
+		f->nsk = 0;
+		return;
+	}
+	for (size_t i = 0; i < SKMAP_CAP; i++)
+		if (f->sk[i].key && f->sk[i].ns <= 0) {
+			sk_del(f, &f->sk[i]);
+			i--; /* the backward shift may have moved an entry into slot i */
+		}
+}
+
 /* The entry of key, made when absent; NULL only if the map is unusable. */
 static struct sk_entry *sk_get(struct feed *f, uint64_t key)
 {
@@ -107,10 +130,8 @@ static struct sk_entry *sk_get(struct feed *f, uint64_t key)
 
 	if (!key)
 		return NULL;
-	if (f->nsk >= SKMAP_CAP - SKMAP_CAP / 8) { /* full: start again (verdicts are relearnt) */
-		memset(f->sk, 0, SKMAP_CAP * sizeof(*f->sk));
-		f->nsk = 0;
-	}
+	if (f->nsk >= SKMAP_CAP / 4 * 3)
+		sk_prune(f);
 	for (i = sk_slot(key);; i = (i + 1) & (SKMAP_CAP - 1)) {
 		if (f->sk[i].key == key)
 			return &f->sk[i];

@@ -184,6 +184,30 @@ static struct sk_entry *sk_find(struct ev_ctx *c, uint64_t key)
 	}
 }
 
+static void sk_del(struct ev_ctx *c, struct sk_entry *e);
+
+/* The map is full (a host making sockets faster than they close, often in
+ * other namespaces): forget the sockets not known to be in the namespace of
+ * -N, whose later events cost a lookup again; everything only when those of
+ * the namespace alone fill three quarters of it. */
+static void sk_prune(struct ev_ctx *c)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < SKMAP_CAP; i++)
+		keep += c->sk[i].key && c->sk[i].ns > 0;
+	if (!c->ns_filter || keep >= SKMAP_CAP / 2) {
+		memset(c->sk, 0, SKMAP_CAP * sizeof(*c->sk));
+		c->nsk = 0;
+		return;
+	}
+	for (size_t i = 0; i < SKMAP_CAP; i++)
+		if (c->sk[i].key && c->sk[i].ns <= 0) {
+			sk_del(c, &c->sk[i]);
+			i--; /* backward shift may have moved an entry into slot i */
+		}
+}
+
 static struct sk_entry *sk_get(struct ev_ctx *c, uint64_t key)
 {
 	struct sk_entry *e = sk_find(c, key);
@@ -191,10 +215,8 @@ static struct sk_entry *sk_get(struct ev_ctx *c, uint64_t key)
 
 	if (e || !key)
 		return e;
-	if (c->nsk >= SKMAP_CAP / 4 * 3) { /* full: forget everything rather than fail */
-		memset(c->sk, 0, SKMAP_CAP * sizeof(*c->sk));
-		c->nsk = 0;
-	}
+	if (c->nsk >= SKMAP_CAP / 4 * 3)
+		sk_prune(c);
 	for (i = sk_slot(key); c->sk[i].key; i = (i + 1) & (SKMAP_CAP - 1))
 		;
 	c->sk[i] = (struct sk_entry){.key = key};

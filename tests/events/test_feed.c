@@ -256,6 +256,31 @@ static void t_scope(void **unused)
 	feed_close(f);
 }
 
+/* Sockets of other namespaces made faster than they close fill the map of
+ * verdicts: the sockets of the scope are kept. */
+static void t_scope_flood(void **unused)
+{
+	struct feed_opts o = {.netns_fd = -1, .scope = FEED_SCOPE_NETNS};
+	struct feed *f;
+	struct feed_stats st;
+	struct sock_event ev = mk(0x10, 0, SK_CLOSE, SK_SYN_SENT, 2, 30000, 80, false);
+
+	(void)unused;
+	assert_int_equal(feed_new(&f, &o), 0);
+	assert_int_equal(feed_ingest_event(f, &ev), 0); /* ours: process context */
+	for (uint64_t i = 0; i < 200000; i++) {
+		struct sock_event x = mk(0x100000 + i, 1, SK_SYN_SENT, SK_ESTABLISHED, 3, 40000, 443, true);
+
+		assert_int_equal(feed_ingest_event(f, &x), 0);
+	}
+	ev = mk(0x10, 2, SK_SYN_SENT, SK_ESTABLISHED, 2, 30000, 80, true); /* ours, in softirq */
+	assert_int_equal(feed_ingest_event(f, &ev), 0);
+	feed_get_stats(f, &st);
+	assert_int_equal(st.events, 2);
+	assert_int_equal(st.unattributed, 200000);
+	feed_close(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +288,7 @@ int main(void)
 		cmocka_unit_test(t_bounds),
 		cmocka_unit_test(t_destroy_only),
 		cmocka_unit_test(t_scope),
+		cmocka_unit_test(t_scope_flood),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
