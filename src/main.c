@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -433,6 +435,68 @@ static const char *check_where(void *arg, const struct sock_rec *r)
 	return v ? v->where : NULL;
 }
 
+/* check --all-netns: ip_local_port_range of one namespace of the last pass,
+ * read by a thread that enters it (sysctls under /proc/sys/net are the
+ * reading thread's namespace's). */
+struct range_job {
+	int fd;
+	long long lo, hi;
+	int err;
+};
+
+static void *range_thread(void *arg)
+{
+	struct range_job *j = arg;
+
+	if (setns(j->fd, CLONE_NEWNET) < 0)
+		j->err = -errno;
+	else
+		j->err = diag_read_port_range("/proc", &j->lo, &j->hi);
+	return NULL;
+}
+
+static int check_ns_range(void *arg, uint32_t netns_id, long long *lo, long long *hi)
+{
+	const struct pipeline *p = arg;
+	const struct allns_ns *ns = p->allns && netns_id < allns_count(p->allns) ? allns_get(p->allns, netns_id) : NULL;
+	struct range_job j = {.fd = -1};
+	char path[96];
+	struct stat st;
+	pthread_t t;
+	int r;
+
+	if (!ns)
+		return -ENOENT;
+	if (ns->own)
+		return diag_read_port_range("/proc", lo, hi);
+	if (ns->name[0])
+		snprintf(path, sizeof(path), "/run/netns/%s", ns->name);
+	else if (ns->pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)ns->pid);
+	else
+		return -ENOENT;
+	j.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (j.fd < 0)
+		return -errno;
+	/* the namespace it names now must be the one dumped */
+	if (fstat(j.fd, &st) < 0 || (ns->ino && (uint64_t)st.st_ino != ns->ino)) {
+		close(j.fd);
+		return -ESTALE;
+	}
+	r = pthread_create(&t, NULL, range_thread, &j);
+	if (r) {
+		close(j.fd);
+		return -r;
+	}
+	pthread_join(t, NULL);
+	close(j.fd);
+	if (j.err)
+		return j.err;
+	*lo = j.lo;
+	*hi = j.hi;
+	return 0;
+}
+
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -644,8 +708,13 @@ static int run_check(const struct options *opt)
 		}
 		d.owners_denied = denied;
 		err = diag_run(&d, ptr, n, (const struct procmap *const *)maps, &before, &after);
-		if (!err && have_rates)
+		if (!err && have_rates) {
+			if (p.allns) {
+				d.ns_port_range = check_ns_range;
+				d.ns_port_range_arg = &p;
+			}
 			err = diag_run_rates(&d, &rates, ptr[n - 1], &after);
+		}
 		d.where = NULL;
 	}
 done:

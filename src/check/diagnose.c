@@ -237,9 +237,6 @@ static void read_sockstat(const char *root, struct kernel_facts *k)
 
 void diag_read_facts(const char *root, struct kernel_facts *k)
 {
-	char path[512];
-	FILE *f;
-
 	memset(k, 0xff, sizeof(*k)); /* all -1 */
 	read_netstat(root, k);
 	read_sockstat(root, k);
@@ -250,20 +247,33 @@ void diag_read_facts(const char *root, struct kernel_facts *k)
 	k->syncookies = read_ll(root, "sys/net/ipv4/tcp_syncookies");
 	k->fin_timeout = read_ll(root, "sys/net/ipv4/tcp_fin_timeout");
 	k->tw_reuse = read_ll(root, "sys/net/ipv4/tcp_tw_reuse");
+	if (diag_read_port_range(root, &k->port_lo, &k->port_hi) < 0)
+		k->port_lo = k->port_hi = -1;
+}
+
+int diag_read_port_range(const char *root, long long *lo, long long *hi)
+{
+	char path[512], line[64], *end;
+	long long l, h;
+	FILE *f;
+	int r = -EINVAL;
+
 	snprintf(path, sizeof(path), "%s/sys/net/ipv4/ip_local_port_range", root);
 	f = fopen(path, "r");
-	if (f) {
-		char line[64], *end;
-
-		if (fgets(line, sizeof(line), f)) {
-			errno = 0;
-			k->port_lo = strtoll(line, &end, 10);
-			k->port_hi = strtoll(end, &end, 10);
-			if (errno || k->port_hi < k->port_lo)
-				k->port_lo = k->port_hi = -1;
+	if (!f)
+		return -errno;
+	if (fgets(line, sizeof(line), f)) {
+		errno = 0;
+		l = strtoll(line, &end, 10);
+		h = strtoll(end, &end, 10);
+		if (!errno && l > 0 && h >= l) {
+			*lo = l;
+			*hi = h;
+			r = 0;
 		}
-		fclose(f);
 	}
+	fclose(f);
+	return r;
 }
 
 /* ---- findings ---- */
@@ -1748,10 +1758,11 @@ static void dest_str(const struct feed_dest *dst, char *buf, size_t len)
 /* What the last sample says about one destination: TIME-WAIT and SYN-SENT
  * sockets towards it, examples of the state asked, where they live. */
 static void dest_snapshot(struct diag_ctx *d, const struct sock_set *last, const struct feed_dest *dst, int state,
-			  struct finding *f)
+			  struct finding *f, int64_t *ret_netns)
 {
 	const char *where = NULL;
 	bool where_mixed = false;
+	int64_t netns = -1; /* the one namespace of the sockets, -2 several */
 
 	for (size_t i = 0; last && i < last->n; i++) {
 		const struct sock_rec *r = &last->v[i];
@@ -1764,6 +1775,8 @@ static void dest_snapshot(struct diag_ctx *d, const struct sock_set *last, const
 			f->rates.syn_sent++;
 		if (r->state == state && f->nexamples < DIAG_EXAMPLES)
 			conn_str(r, f->examples[f->nexamples++], sizeof(f->examples[0]));
+		if (r->state == state)
+			netns = netns == -1 || netns == (int64_t)r->netns_id ? (int64_t)r->netns_id : -2;
 		if (d->where) {
 			const char *w = d->where(d->where_arg, r);
 
@@ -1777,6 +1790,8 @@ static void dest_snapshot(struct diag_ctx *d, const struct sock_set *last, const
 	}
 	if (where && !where_mixed && strcmp(where, "host"))
 		snprintf(f->where, sizeof(f->where), "%s", where);
+	if (ret_netns)
+		*ret_netns = netns;
 }
 
 static void rate_evidence_init(struct finding *f, const struct diag_rates *r, const struct feed_dest *dst)
@@ -1806,26 +1821,39 @@ static int rule_port_churn(struct diag_ctx *d, const struct diag_rates *r, const
 			   const struct kernel_facts *k)
 {
 	const struct threshold *th = &d->th[RULE_PORT_CHURN];
-	long long range = k->port_lo > 0 && k->port_hi >= k->port_lo ? k->port_hi - k->port_lo + 1 : -1;
 
-	if (range <= 0) {
-		note(d, "port-churn (cannot read ip_local_port_range)");
-		return 0;
-	}
 	for (size_t i = 0; i < r->ndests; i++) {
 		const struct feed_dest *dst = &r->dests[i];
 		struct churn_verdict v;
-		enum severity sev = diag_eval_churn(dst, r->window, range, th, &v);
-		struct finding *f;
-		long long tw_value = -1;
+		enum severity sev;
+		struct finding *f, probe;
+		long long tw_value = -1, lo = k->port_lo, hi = k->port_hi, range;
 		enum severity tw_sev = SEV_OK;
+		int64_t netns = -1;
 
+		if (dst->active_closed < CHURN_MIN_CLOSES)
+			continue;
+		/* host-wide: the range of the namespace the TIME-WAIT sockets are in, when they are in one */
+		if (d->ns_port_range) {
+			memset(&probe, 0, sizeof(probe));
+			dest_snapshot(d, last, dst, SK_TIME_WAIT, &probe, &netns);
+			if (netns >= 0 && d->ns_port_range(d->ns_port_range_arg, (uint32_t)netns, &lo, &hi) < 0)
+				lo = k->port_lo, hi = k->port_hi;
+		}
+		range = lo > 0 && hi >= lo ? hi - lo + 1 : -1;
+		if (range <= 0) {
+			note(d, "port-churn (cannot read ip_local_port_range)");
+			continue;
+		}
+		sev = diag_eval_churn(dst, r->window, range, th, &v);
 		if (sev == SEV_OK)
 			continue;
 		f = add(d, RULE_PORT_CHURN, sev);
 		if (!f)
 			return -ENOMEM;
 		rate_evidence_init(f, r, dst);
+		f->rates.port_lo = lo;
+		f->rates.port_hi = hi;
 		f->rates.rate = v.rate;
 		f->rates.projected = (long long)(v.ports + 0.5);
 		/* the snapshot's time-wait finding about this destination says the same from the other side:
@@ -1847,7 +1875,7 @@ static int rule_port_churn(struct diag_ctx *d, const struct diag_rates *r, const
 		}
 		if (tw_sev > f->sev)
 			f->sev = tw_sev;
-		dest_snapshot(d, last, dst, SK_TIME_WAIT, f);
+		dest_snapshot(d, last, dst, SK_TIME_WAIT, f, NULL);
 		snprintf(f->subject, sizeof(f->subject), "connections to %s%s%s", f->remote,
 			 f->where[0] ? " in " : r->host_scope ? " (any network namespace)" : "", f->where);
 		f->value = f->rates.projected;
@@ -1861,8 +1889,8 @@ static int rule_port_churn(struct diag_ctx *d, const struct diag_rates *r, const
 			 "ip_local_port_range (%lld-%lld); when none is left, connect() fails with EADDRNOTAVAIL "
 			 "(tcp_tw_reuse=%lld). The last sample shows %lld in TIME-WAIT towards it.",
 			 r->window, (unsigned long long)dst->attempts, f->remote, (unsigned long long)dst->active_closed,
-			 v.rate, TIME_WAIT_SECONDS, f->rates.projected, v.percent, range, k->port_lo, k->port_hi,
-			 k->tw_reuse, f->rates.time_wait);
+			 v.rate, TIME_WAIT_SECONDS, f->rates.projected, v.percent, range, lo, hi, k->tw_reuse,
+			 f->rates.time_wait);
 		if (tw_value >= 0)
 			cat(f->message, sizeof(f->message), " (The time-wait rule's count for it is folded in here.)");
 		snprintf(f->advice, sizeof(f->advice),
@@ -1895,7 +1923,7 @@ static int rule_failing_connects(struct diag_ctx *d, const struct diag_rates *r,
 		if (!f)
 			return -ENOMEM;
 		rate_evidence_init(f, r, dst);
-		dest_snapshot(d, last, dst, SK_SYN_SENT, f);
+		dest_snapshot(d, last, dst, SK_SYN_SENT, f, NULL);
 		snprintf(f->subject, sizeof(f->subject), "connections to %s%s%s", f->remote,
 			 f->where[0] ? " in " : r->host_scope ? " (any network namespace)" : "", f->where);
 		f->value = (long long)v.failed;
@@ -2102,7 +2130,8 @@ static void json_finding(const struct finding *f, struct obuf *o)
 			    r->window, r->host_scope ? "host" : "netns", r->attempts, r->established, r->refused,
 			    r->timeout, r->closed_first, r->time_wait, r->syn_sent);
 		if (f->rule == RULE_PORT_CHURN)
-			obuf_printf(o, ",\"rate\":%.3f,\"projected\":%lld", r->rate, r->projected);
+			obuf_printf(o, ",\"rate\":%.3f,\"projected\":%lld,\"port_range\":[%lld,%lld]", r->rate,
+				    r->projected, r->port_lo, r->port_hi);
 	}
 	obuf_puts(o, ",\"examples\":[");
 	for (unsigned i = 0; i < f->nexamples; i++) {

@@ -55,6 +55,7 @@ struct rate_evidence {
 	long long projected;  /* port-churn: local ports held in TIME-WAIT at this rate (rate x 60 s) */
 	long long time_wait;  /* TIME-WAIT sockets to the destination in the last sample */
 	long long syn_sent;   /* SYN-SENT sockets to the destination in the last sample */
+	long long port_lo, port_hi; /* port-churn: the range compared against */
 	bool host_scope;      /* counted host-wide (--all-netns), not in one namespace */
 };
 
@@ -96,6 +97,10 @@ struct diag_ctx {
 	 * name it.  NULL or "host": nothing to add. */
 	const char *(*where)(void *arg, const struct sock_rec *r);
 	void *where_arg;
+	/* optional (--all-netns): ip_local_port_range of the namespace with
+	 * index netns_id (sock_rec.netns_id); 0 or a negative errno */
+	int (*ns_port_range)(void *arg, uint32_t netns_id, long long *lo, long long *hi);
+	void *ns_port_range_arg;
 	/* the rate rules: RATES_NOT_ASKED (no --window), RATES_CHECKED or
 	 * RATES_SKIPPED (rates_why says why) */
 	enum { RATES_NOT_ASKED, RATES_CHECKED, RATES_SKIPPED } rates;
@@ -152,6 +157,9 @@ void diag_init(struct diag_ctx *d);
 int diag_set_threshold(struct diag_ctx *d, const char *spec, char *err, size_t errlen);
 /* Reads counters and limits from proc_root (usually "/proc"). */
 void diag_read_facts(const char *proc_root, struct kernel_facts *k);
+/* Reads proc_root/sys/net/ipv4/ip_local_port_range (of the reading
+ * thread's network namespace).  0 or a negative errno. */
+int diag_read_port_range(const char *proc_root, long long *lo, long long *hi);
 /* Runs every rule over the samples (oldest first, at most DIAG_SAMPLES_MAX);
  * owners[i] maps the inodes of samples[i] (owners itself, or any entry, may be
  * NULL: the owners are then not known); facts before and after the samples. */
