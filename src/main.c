@@ -582,6 +582,7 @@ static int check_window(const struct options *opt, struct feed *f, uint64_t t0, 
 	rt->lost = st.lost;
 	rt->unattributed = st.unattributed;
 	rt->dest_evicted = st.dest_evicted;
+	rt->conn_evicted = st.evicted;
 	return 0;
 }
 

@@ -1966,6 +1966,7 @@ int diag_run_rates(struct diag_ctx *d, const struct diag_rates *r, const struct 
 	d->rates_lost = r->lost;
 	d->rates_unattributed = r->unattributed;
 	d->rates_evicted = r->dest_evicted;
+	d->rates_forgotten = r->conn_evicted;
 	if (!(r->window > 0)) {
 		diag_rates_skipped(d, "the window was empty");
 		return 0;
@@ -2067,6 +2068,9 @@ static void text_report(const struct diag_ctx *d, bool color, struct obuf *o)
 			obuf_printf(o, "; %llu events lost, the counts are low", (unsigned long long)d->rates_lost);
 		if (d->rates_evicted)
 			obuf_printf(o, "; %llu destinations forgotten (too many)", (unsigned long long)d->rates_evicted);
+		if (d->rates_forgotten)
+			obuf_printf(o, "; %llu connections forgotten (too many open), the counts are low",
+				    (unsigned long long)d->rates_forgotten);
 		obuf_puts(o, ".\n");
 	}
 	if (d->unknown[0])
@@ -2148,9 +2152,11 @@ static void json_rates(const struct diag_ctx *d, struct obuf *o)
 	case RATES_CHECKED:
 		obuf_printf(o, ",\"rates\":{\"status\":\"checked\",\"window\":%.3f,\"source\":", d->window);
 		json_str(o, d->rates_source);
-		obuf_printf(o, ",\"scope\":\"%s\",\"lost\":%llu,\"unattributed\":%llu,\"evicted\":%llu}",
+		obuf_printf(o, ",\"scope\":\"%s\",\"lost\":%llu,\"unattributed\":%llu,\"evicted\":%llu,"
+			       "\"forgotten\":%llu}",
 			    d->rates_host ? "host" : "netns", (unsigned long long)d->rates_lost,
-			    (unsigned long long)d->rates_unattributed, (unsigned long long)d->rates_evicted);
+			    (unsigned long long)d->rates_unattributed, (unsigned long long)d->rates_evicted,
+			    (unsigned long long)d->rates_forgotten);
 		break;
 	case RATES_SKIPPED:
 		obuf_puts(o, ",\"rates\":{\"status\":\"skipped\",\"reason\":");

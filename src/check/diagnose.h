@@ -108,7 +108,7 @@ struct diag_ctx {
 	double window;            /* seconds watched */
 	char rates_source[16];    /* "tracepoint" */
 	bool rates_host;          /* host-wide (--all-netns) */
-	uint64_t rates_lost, rates_unattributed, rates_evicted;
+	uint64_t rates_lost, rates_unattributed, rates_evicted, rates_forgotten;
 };
 
 /* The window's counters, as diag_run_rates() takes them. */
@@ -119,6 +119,7 @@ struct diag_rates {
 	const struct feed_dest *dests;
 	size_t ndests;
 	uint64_t lost, unattributed, dest_evicted;
+	uint64_t conn_evicted;         /* connections the tracker forgot (full) */
 };
 
 /* Below these the rate rules do not judge a destination: too few events for
