@@ -14,7 +14,7 @@ _sockscope_states=${_sockscope_states//$'\n'/ }
 
 # Options taking an argument as a separate word (long and short forms).
 _sockscope_argopts='--query -A --family --net -N --backend --proc-root --host-root --cgroup-root --record --replay --format -f --columns --sort --group-by --watch
---delay -d --samples --interval --threshold --source --count --duration --web.listen-address --web.telemetry-path --web.config.file
+--delay -d --samples --interval --threshold --window --source --count --duration --web.listen-address --web.telemetry-path --web.config.file
 	--web.max-connections'
 _sockscope_argopts=${_sockscope_argopts//$'\n'/ }
 
@@ -50,7 +50,7 @@ _sockscope_options()
 	top) printf '%s\n' "${common[@]}" "${show[@]}" --events -E --delay -d "${always[@]}" ;;
 	kill) printf '%s\n' "${common[@]}" "${show[@]}" --kill -K --yes --dry-run "${always[@]}" ;;
 	explain) printf '%s\n' "${always[@]}" ;;
-	check) printf '%s\n' "${common[@]}" --samples --interval --threshold "${always[@]}" ;;
+	check) printf '%s\n' "${common[@]}" --samples --interval --threshold --window --mount-tracefs "${always[@]}" ;;
 	events) printf '%s\n' --ipv4 -4 --ipv6 -6 --numeric -n --no-header -H --net -N --format -f --source --lifetimes \
 		--count --duration --mount-tracefs "${always[@]}" ;;
 	exporter) printf '%s\n' --tcp -t --udp -u --raw -w --unix -x --packet -0 --mptcp -M --query -A --family --ipv4 -4 \
@@ -127,12 +127,13 @@ _sockscope_value()
 	--sort) _sockscope_column_list "$cur" 1 "$prog" ;;
 	--threshold)
 		if [[ $cur != *=* ]]; then
-			local rules='close-wait accept-queue syn-recv time-wait orphans stuck-data'
+			local rules='close-wait accept-queue syn-recv time-wait orphans stuck-data udp-drops local-backlog port-churn
+				failing-connects'
 			mapfile -t COMPREPLY < <(compgen -S = -W "$rules" -- "$cur")
 			compopt -o nospace 2>/dev/null
 		fi
 		;;
-	--watch | --delay | -d | --samples | --interval | --count | --duration) COMPREPLY=() ;;
+	--watch | --delay | -d | --samples | --interval | --window | --count | --duration) COMPREPLY=() ;;
 	*) return 1 ;;
 	esac
 	return 0

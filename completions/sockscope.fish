@@ -22,7 +22,7 @@ function __sockscope_cmd
                 echo list
                 return
             case --web.listen-address --web.telemetry-path --web.config.file --web.max-connections --query -A --family --net --backend --proc-root --host-root --cgroup-root --record --replay --format --columns --sort --group-by --watch --delay \
-                --samples --interval --threshold --source --count --duration
+                --samples --interval --threshold --window --source --count --duration
                 set skip 1
             case '--*'
             case '-*'
@@ -168,7 +168,9 @@ complete -c sockscope -n '__sockscope_cmd_is top' -s d -l delay -x -d 'seconds b
 complete -c sockscope -n '__sockscope_cmd_is check' -l samples -x -d 'number of samples'
 complete -c sockscope -n '__sockscope_cmd_is check' -l interval -x -d 'seconds between samples'
 complete -c sockscope -n '__sockscope_cmd_is check' -l threshold -x \
-    -a 'close-wait= accept-queue= syn-recv= time-wait= orphans= stuck-data=' -d 'RULE=WARN[:CRIT]'
+    -a 'close-wait= accept-queue= syn-recv= time-wait= orphans= stuck-data= udp-drops= local-backlog= port-churn= failing-connects=' -d 'RULE=WARN[:CRIT]'
+complete -c sockscope -n '__sockscope_cmd_is check' -l window -x -d 'watch connections for SECONDS: the rate rules'
+complete -c sockscope -n '__sockscope_cmd_is check' -l mount-tracefs -d 'mount tracefs if it is not mounted'
 
 # exporter only (it also takes the kind, family, -p, -N, --all-netns options)
 set -l ex '__sockscope_cmd_is exporter'

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +27,7 @@
 #include "events_cmd.h"
 #include "explain.h"
 #include "exporter_cmd.h"
+#include "feed.h"
 #include "kill_cmd.h"
 #include "needs.h"
 #include "options.h"
@@ -410,6 +413,14 @@ static int print_summary(struct obuf *o, struct render *r)
 	return o->err;
 }
 
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
 /* check's findings name the container, pod or unit of a socket (--all-netns). */
 struct check_where {
 	struct pipeline *p;
@@ -422,6 +433,157 @@ static const char *check_where(void *arg, const struct sock_rec *r)
 	const struct attrib_view *v = cw->p->attr ? attrib_view(cw->p->attr, r, cw->owners) : NULL;
 
 	return v ? v->where : NULL;
+}
+
+/* check --all-netns: ip_local_port_range of one namespace of the last pass,
+ * read by a thread that enters it (sysctls under /proc/sys/net are the
+ * reading thread's namespace's). */
+struct range_job {
+	int fd;
+	long long lo, hi;
+	int err;
+};
+
+static void *range_thread(void *arg)
+{
+	struct range_job *j = arg;
+
+	if (setns(j->fd, CLONE_NEWNET) < 0)
+		j->err = -errno;
+	else
+		j->err = diag_read_port_range("/proc", &j->lo, &j->hi);
+	return NULL;
+}
+
+static int check_ns_range(void *arg, uint32_t netns_id, long long *lo, long long *hi)
+{
+	const struct pipeline *p = arg;
+	const struct allns_ns *ns = p->allns && netns_id < allns_count(p->allns) ? allns_get(p->allns, netns_id) : NULL;
+	struct range_job j = {.fd = -1};
+	char path[96];
+	struct stat st;
+	pthread_t t;
+	int r;
+
+	if (!ns)
+		return -ENOENT;
+	if (ns->own)
+		return diag_read_port_range("/proc", lo, hi);
+	if (ns->name[0])
+		snprintf(path, sizeof(path), "/run/netns/%s", ns->name);
+	else if (ns->pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)ns->pid);
+	else
+		return -ENOENT;
+	j.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (j.fd < 0)
+		return -errno;
+	/* the namespace it names now must be the one dumped */
+	if (fstat(j.fd, &st) < 0 || (ns->ino && (uint64_t)st.st_ino != ns->ino)) {
+		close(j.fd);
+		return -ESTALE;
+	}
+	r = pthread_create(&t, NULL, range_thread, &j);
+	if (r) {
+		close(j.fd);
+		return -r;
+	}
+	pthread_join(t, NULL);
+	close(j.fd);
+	if (j.err)
+		return j.err;
+	*lo = j.lo;
+	*hi = j.hi;
+	return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* check --window: the event feed for the rate rules, opened and draining
+ * before the window; NULL (with why filled) when no source opens.  The rate
+ * rules need to know who opened a connection and how a connect() failed,
+ * which only the tracepoint tells (the destroy groups see closes only). */
+static struct feed *check_feed(const struct options *opt, struct pipeline *p, struct sock_set *scratch, char *why,
+			       size_t len)
+{
+	struct feed_opts fo = {
+		.want = FEED_SRC_TRACEPOINT,
+		.allow_mount = opt->mount_tracefs,
+		.scope = opt->all_netns ? FEED_SCOPE_HOST : FEED_SCOPE_NETNS,
+		.netns_fd = opt->all_netns ? -1 : p->netns_fd,
+	};
+	struct collect_result res = {0};
+	struct feed *f = NULL;
+	int r;
+
+	r = feed_open(&f, &fo, why, len);
+	if (r < 0) {
+		if (!why[0])
+			snprintf(why, len, "%s", strerror(-r));
+		return NULL;
+	}
+	/* the namespace's listeners, so that their children are counted in it */
+	if (fo.scope == FEED_SCOPE_NETNS && pipeline_snapshot(p, scratch, &res) == 0)
+		feed_set_listeners(f, scratch);
+	sock_set_clear(scratch);
+	r = feed_start(f);
+	if (r < 0) {
+		snprintf(why, len, "cannot start the event thread: %s", strerror(-r));
+		feed_close(f);
+		return NULL;
+	}
+	return f;
+}
+
+/* Watches for opt->window seconds, or until SIGINT or SIGTERM; then reads
+ * the feed's counters into rt (dests allocated, caller frees) and closes it.
+ * Returns 0, -ENOMEM, or the feed's error (why filled). */
+static int check_window(const struct options *opt, struct feed *f, uint64_t t0, struct diag_rates *rt,
+			struct feed_dest **dests, char *why, size_t len)
+{
+	struct sigaction sa = {.sa_handler = on_stop}, old_int, old_term;
+	uint64_t end = t0 + (uint64_t)(opt->window * 1e9);
+	struct feed_stats st;
+	size_t cap = 4096;
+	int err;
+
+	sigemptyset(&sa.sa_mask);
+	stop_requested = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	for (uint64_t now = mono_ns(); now < end && !stop_requested && !feed_error(f); now = mono_ns()) {
+		uint64_t left = end - now < 200000000ULL ? end - now : 200000000ULL;
+		struct timespec ts = {(time_t)(left / 1000000000ULL), (long)(left % 1000000000ULL)};
+
+		nanosleep(&ts, NULL);
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	err = feed_error(f);
+	if (err) {
+		snprintf(why, len, "the event source failed: %s", strerror(-err));
+		return err;
+	}
+	feed_get_stats(f, &st);
+	*dests = calloc(cap, sizeof(**dests));
+	if (!*dests)
+		return -ENOMEM;
+	rt->ndests = feed_get_dests(f, *dests, cap);
+	rt->dests = *dests;
+	rt->window = (double)(mono_ns() - t0) / 1e9;
+	rt->source = feed_source_name(feed_source(f));
+	rt->host_scope = opt->all_netns;
+	rt->lost = st.lost;
+	rt->unattributed = st.unattributed;
+	rt->dest_evicted = st.dest_evicted;
+	rt->conn_evicted = st.evicted;
+	return 0;
 }
 
 /* `sockscope check`: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
@@ -440,6 +602,11 @@ static int run_check(const struct options *opt)
 	unsigned n = opt->samples ? opt->samples : 1;
 	const char *root = opt->proc_root && opt->backend == BACKEND_PROC ? opt->proc_root : "/proc";
 	unsigned long denied = 0;
+	struct feed *feed = NULL;
+	struct feed_dest *dests = NULL;
+	struct diag_rates rates = {0};
+	bool have_rates = false;
+	uint64_t t0 = 0;
 	int err = 0, rc;
 
 	diag_init(&d);
@@ -468,15 +635,50 @@ static int run_check(const struct options *opt)
 			fprintf(stderr, "sockscope: check: %s\n", strerror(-err));
 		return SEV_UNKNOWN;
 	}
-	/* kernel counters and limits are per namespace: read them from inside */
-	if (p.netns_fd >= 0 && setns(p.netns_fd, CLONE_NEWNET) < 0) {
-		fprintf(stderr, "sockscope: check: cannot enter the namespace: %s\n", strerror(errno));
-		pipeline_fini(&p);
-		return SEV_UNKNOWN;
-	}
 	for (unsigned i = 0; i < n; i++) {
 		sock_set_init(&sets[i]);
 		ptr[i] = &sets[i];
+	}
+	if (opt->window > 0) {
+		char why[512] = "";
+
+		feed = check_feed(opt, &p, &sets[0], why, sizeof(why));
+		if (!feed) {
+			/* one notice; the exit status stays the snapshot rules' */
+			fprintf(stderr, "sockscope: check: no event source: %s; port-churn and failing-connects are "
+					"skipped\n",
+				why);
+			diag_rates_skipped(&d, why);
+		}
+		t0 = mono_ns();
+	}
+	/* kernel counters and limits are per namespace: read them from inside */
+	if (p.netns_fd >= 0 && setns(p.netns_fd, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "sockscope: check: cannot enter the namespace: %s\n", strerror(errno));
+		feed_close(feed);
+		pipeline_fini(&p);
+		return SEV_UNKNOWN;
+	}
+	if (opt->window > 0) {
+		char why[512] = "";
+
+		/* without a source there is nothing to wait for: the snapshot rules run at once */
+		if (feed) {
+			err = check_window(opt, feed, t0, &rates, &dests, why, sizeof(why));
+			if (err == -ENOMEM) {
+				feed_close(feed);
+				goto done;
+			}
+			if (err) {
+				fprintf(stderr, "sockscope: check: %s; port-churn and failing-connects are skipped\n", why);
+				diag_rates_skipped(&d, why);
+				err = 0;
+			} else {
+				have_rates = true;
+			}
+			feed_close(feed);
+			feed = NULL;
+		}
 	}
 	diag_read_facts(root, &before);
 	for (unsigned i = 0; i < n && !err; i++) {
@@ -507,8 +709,16 @@ static int run_check(const struct options *opt)
 		}
 		d.owners_denied = denied;
 		err = diag_run(&d, ptr, n, (const struct procmap *const *)maps, &before, &after);
+		if (!err && have_rates) {
+			if (p.allns) {
+				d.ns_port_range = check_ns_range;
+				d.ns_port_range_arg = &p;
+			}
+			err = diag_run_rates(&d, &rates, ptr[n - 1], &after);
+		}
 		d.where = NULL;
 	}
+done:
 	if (err) {
 		fprintf(stderr, "sockscope: check: cannot read the socket tables: %s\n", strerror(-err));
 		rc = SEV_UNKNOWN;
@@ -527,6 +737,7 @@ static int run_check(const struct options *opt)
 		sock_set_free(&sets[i]);
 		procmap_free(maps[i]);
 	}
+	free(dests);
 	diag_free(&d);
 	pipeline_fini(&p);
 	return rc;
@@ -717,14 +928,6 @@ static int run_list(const struct options *opt_in, bool *closed)
 	obuf_free(&out);
 	pipeline_fini(&p);
 	return rc;
-}
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
 }
 
 /* The listing, once or every --watch seconds until interrupted or the reader

@@ -84,6 +84,7 @@ enum opt_id {
 	OPT_SAMPLES,
 	OPT_INTERVAL,
 	OPT_THRESHOLD,
+	OPT_WINDOW,
 	OPT_SOURCE,
 	OPT_LIFETIMES,
 	OPT_EV_COUNT,
@@ -193,14 +194,16 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_INTERVAL] = {"interval", 0, OA_REQUIRED, "SECONDS", NULL, C_CHECK, "seconds between samples (default 1)"},
 	[OPT_THRESHOLD] = {"threshold", 0, OA_REQUIRED, "RULE=WARN[:CRIT]", NULL, C_CHECK | C_EXPORTER,
 			   "set a rule's warning and critical levels (repeatable)"},
+	[OPT_WINDOW] = {"window", 0, OA_REQUIRED, "SECONDS", NULL, C_CHECK,
+			"watch connections for SECONDS: the rate rules"},
 	[OPT_SOURCE] = {"source", 0, OA_REQUIRED, "WHICH", "auto tracepoint destroy poll", C_EVENTS | C_LIST,
 			"auto (best first), tracepoint, destroy or poll"},
 	[OPT_LIFETIMES] = {"lifetimes", 0, OA_NONE, NULL, NULL, C_EVENTS,
 			   "one record per ended connection instead of per transition"},
 	[OPT_EV_COUNT] = {"count", 0, OA_REQUIRED, "N", NULL, C_EVENTS, "stop after N records"},
 	[OPT_DURATION] = {"duration", 0, OA_REQUIRED, "SECONDS", NULL, C_EVENTS, "stop after SECONDS"},
-	[OPT_MOUNT_TRACEFS] = {"mount-tracefs", 0, OA_NONE, NULL, NULL, C_EVENTS | C_LIST,
-			       "mount tracefs at /sys/kernel/tracing if it is not mounted"},
+	[OPT_MOUNT_TRACEFS] = {"mount-tracefs", 0, OA_NONE, NULL, NULL, C_EVENTS | C_LIST | C_CHECK,
+			       "mount tracefs at /sys/kernel/tracing if missing"},
 	[OPT_WEB_LISTEN] = {"web.listen-address", 0, OA_REQUIRED, "[HOST]:PORT", NULL, C_EXPORTER,
 			    "listen here (repeatable; default :9877)"},
 	[OPT_WEB_PATH] = {"web.telemetry-path", 0, OA_REQUIRED, "PATH", NULL, C_EXPORTER,
@@ -623,6 +626,9 @@ static int apply(struct options *opt, int id, const char *arg, uint8_t *fam, boo
 				    sizeof(opt->thresholds) / sizeof(opt->thresholds[0]));
 		if (!r)
 			opt->thresholds[opt->nthresholds++] = arg;
+		break;
+	case OPT_WINDOW:
+		r = parse_seconds(id, arg, &opt->window, err, errlen);
 		break;
 	case OPT_SOURCE:
 		r = parse_enum(id, arg, &v, err, errlen);

@@ -93,6 +93,7 @@ struct options {
 	unsigned samples;        /* check --samples */
 	const char *thresholds[32]; /* check --threshold RULE=W:C, repeatable */
 	size_t nthresholds;
+	double window;           /* check --window=SECONDS: the rate rules, 0: none */
 	enum ev_source ev_source; /* events --source */
 	bool lifetimes;          /* events --lifetimes */
 	bool mount_tracefs;      /* events --mount-tracefs */

@@ -23,11 +23,13 @@
 
 static const char *const rule_names[RULE_MAX] = {
 	"close-wait", "accept-queue", "syn-recv", "time-wait", "orphans", "stuck-data", "udp-drops", "local-backlog",
+	"port-churn", "failing-connects",
 };
 
 /* Rules measured in percent of a limit accept "N%" thresholds. */
 static const bool rule_percent[RULE_MAX] = {
 	[RULE_ACCEPT_QUEUE] = true, [RULE_TIME_WAIT] = true, [RULE_ORPHANS] = true, [RULE_LOCAL_BACKLOG] = true,
+	[RULE_PORT_CHURN] = true, [RULE_FAILING_CONNECTS] = true,
 };
 
 /* Defaults: counts for per-process/per-listener rules, percentages for the
@@ -36,6 +38,10 @@ static const struct threshold defaults[RULE_MAX] = {
 	[RULE_CLOSE_WAIT] = {10, 100},   [RULE_ACCEPT_QUEUE] = {80, 100}, [RULE_SYN_RECV] = {100, 1000},
 	[RULE_TIME_WAIT] = {50, 90},     [RULE_ORPHANS] = {50, 80},       [RULE_STUCK_DATA] = {65536, 1048576},
 	[RULE_UDP_DROPS] = {1, 10000},   [RULE_LOCAL_BACKLOG] = {80, 100},
+	/* percent of ip_local_port_range, as time-wait's per-destination levels */
+	[RULE_PORT_CHURN] = {50, 90},
+	/* percent of the attempts (at least FAIL_MIN_ATTEMPTS) */
+	[RULE_FAILING_CONNECTS] = {20, 50},
 };
 
 /* Orphaned FIN-WAIT-2 sockets worth a warning (they expire by themselves). */
@@ -97,7 +103,7 @@ int diag_set_threshold(struct diag_ctx *d, const char *spec, char *err, size_t e
 	if (!eq || r == RULE_MAX) {
 		snprintf(err, errlen,
 			 "invalid threshold '%.64s' (expected RULE=WARN[:CRIT]; rules: close-wait, accept-queue, "
-			 "syn-recv, time-wait, orphans, stuck-data)",
+			 "syn-recv, time-wait, orphans, stuck-data, udp-drops, local-backlog, port-churn, failing-connects)",
 			 spec);
 		return -EINVAL;
 	}
@@ -231,9 +237,6 @@ static void read_sockstat(const char *root, struct kernel_facts *k)
 
 void diag_read_facts(const char *root, struct kernel_facts *k)
 {
-	char path[512];
-	FILE *f;
-
 	memset(k, 0xff, sizeof(*k)); /* all -1 */
 	read_netstat(root, k);
 	read_sockstat(root, k);
@@ -244,20 +247,33 @@ void diag_read_facts(const char *root, struct kernel_facts *k)
 	k->syncookies = read_ll(root, "sys/net/ipv4/tcp_syncookies");
 	k->fin_timeout = read_ll(root, "sys/net/ipv4/tcp_fin_timeout");
 	k->tw_reuse = read_ll(root, "sys/net/ipv4/tcp_tw_reuse");
+	if (diag_read_port_range(root, &k->port_lo, &k->port_hi) < 0)
+		k->port_lo = k->port_hi = -1;
+}
+
+int diag_read_port_range(const char *root, long long *lo, long long *hi)
+{
+	char path[512], line[64], *end;
+	long long l, h;
+	FILE *f;
+	int r = -EINVAL;
+
 	snprintf(path, sizeof(path), "%s/sys/net/ipv4/ip_local_port_range", root);
 	f = fopen(path, "r");
-	if (f) {
-		char line[64], *end;
-
-		if (fgets(line, sizeof(line), f)) {
-			errno = 0;
-			k->port_lo = strtoll(line, &end, 10);
-			k->port_hi = strtoll(end, &end, 10);
-			if (errno || k->port_hi < k->port_lo)
-				k->port_lo = k->port_hi = -1;
+	if (!f)
+		return -errno;
+	if (fgets(line, sizeof(line), f)) {
+		errno = 0;
+		l = strtoll(line, &end, 10);
+		h = strtoll(end, &end, 10);
+		if (!errno && l > 0 && h >= l) {
+			*lo = l;
+			*hi = h;
+			r = 0;
 		}
-		fclose(f);
 	}
+	fclose(f);
+	return r;
 }
 
 /* ---- findings ---- */
@@ -1656,6 +1672,311 @@ int diag_run(struct diag_ctx *d, struct sock_set *const *samples, size_t ns, con
 	return err;
 }
 
+/* ---- the rate rules (check --window) ---- */
+
+bool rule_needs_window(enum rule_id r)
+{
+	return r >= RULE_FIRST_RATE && r < RULE_MAX;
+}
+
+enum severity diag_eval_churn(const struct feed_dest *dst, double window, long long range, const struct threshold *th,
+			      struct churn_verdict *ret)
+{
+	struct churn_verdict v = {0};
+
+	if (window > 0) {
+		v.rate = (double)dst->active_closed / window;
+		v.ports = v.rate * TIME_WAIT_SECONDS;
+	}
+	if (range > 0) {
+		v.percent = 100.0 * v.ports / (double)range;
+		if (dst->active_closed >= CHURN_MIN_CLOSES)
+			v.sev = level(th, v.percent);
+	}
+	*ret = v;
+	return v.sev;
+}
+
+enum severity diag_eval_failing(const struct feed_dest *dst, const struct threshold *th, struct fail_verdict *ret)
+{
+	struct fail_verdict v = {0};
+
+	v.failed = dst->refused + dst->timeout;
+	if (dst->attempts) {
+		v.percent = 100.0 * (double)v.failed / (double)dst->attempts;
+		if (dst->attempts >= FAIL_MIN_ATTEMPTS && v.failed)
+			v.sev = level(th, v.percent);
+	}
+	*ret = v;
+	return v.sev;
+}
+
+void diag_rates_skipped(struct diag_ctx *d, const char *why)
+{
+	char what[320];
+
+	d->rates = RATES_SKIPPED;
+	snprintf(d->rates_why, sizeof(d->rates_why), "%s", why);
+	snprintf(what, sizeof(what), "port-churn and failing-connects (%s)", why);
+	note(d, what);
+}
+
+/* An address as the snapshot and the feed may both spell it: an IPv4-mapped
+ * IPv6 address becomes IPv4. */
+static int norm_addr(int family, const uint8_t *a, uint8_t out[16])
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	memset(out, 0, 16);
+	if (family == AF_INET6 && !memcmp(a, mapped, sizeof(mapped))) {
+		memcpy(out, a + 12, 4);
+		return AF_INET;
+	}
+	memcpy(out, a, family == AF_INET6 ? 16 : 4);
+	return family;
+}
+
+static bool same_dest(const struct feed_dest *dst, const struct sock_rec *r)
+{
+	uint8_t a[16], b[16];
+
+	if (r->rport != dst->port)
+		return false;
+	return norm_addr(dst->family, dst->addr, a) == norm_addr(r->family, r->raddr, b) && !memcmp(a, b, 16);
+}
+
+static void dest_str(const struct feed_dest *dst, char *buf, size_t len)
+{
+	uint8_t a[16];
+	char s[64];
+	int fam = norm_addr(dst->family, dst->addr, a);
+
+	sock_addr_str(fam, a, s, sizeof(s));
+	snprintf(buf, len, fam == AF_INET6 ? "[%s]:%u" : "%s:%u", s, dst->port);
+}
+
+/* What the last sample says about one destination: TIME-WAIT and SYN-SENT
+ * sockets towards it, examples of the state asked, where they live. */
+static void dest_snapshot(struct diag_ctx *d, const struct sock_set *last, const struct feed_dest *dst, int state,
+			  struct finding *f, int64_t *ret_netns)
+{
+	const char *where = NULL;
+	bool where_mixed = false;
+	int64_t netns = -1; /* the one namespace of the sockets, -2 several */
+
+	for (size_t i = 0; last && i < last->n; i++) {
+		const struct sock_rec *r = &last->v[i];
+
+		if (r->kind != KIND_TCP || (r->state != SK_TIME_WAIT && r->state != SK_SYN_SENT) || !same_dest(dst, r))
+			continue;
+		if (r->state == SK_TIME_WAIT)
+			f->rates.time_wait++;
+		else
+			f->rates.syn_sent++;
+		if (r->state == state && f->nexamples < DIAG_EXAMPLES)
+			conn_str(r, f->examples[f->nexamples++], sizeof(f->examples[0]));
+		if (r->state == state)
+			netns = netns == -1 || netns == (int64_t)r->netns_id ? (int64_t)r->netns_id : -2;
+		if (d->where) {
+			const char *w = d->where(d->where_arg, r);
+
+			if (!w)
+				w = "host";
+			if (!where)
+				where = w;
+			else if (strcmp(where, w))
+				where_mixed = true;
+		}
+	}
+	if (where && !where_mixed && strcmp(where, "host"))
+		snprintf(f->where, sizeof(f->where), "%s", where);
+	if (ret_netns)
+		*ret_netns = netns;
+}
+
+static void rate_evidence_init(struct finding *f, const struct diag_rates *r, const struct feed_dest *dst)
+{
+	f->rates.set = true;
+	f->rates.window = r->window;
+	f->rates.attempts = (long long)dst->attempts;
+	f->rates.established = (long long)dst->established;
+	f->rates.refused = (long long)dst->refused;
+	f->rates.timeout = (long long)dst->timeout;
+	f->rates.closed_first = (long long)dst->active_closed;
+	f->rates.host_scope = r->host_scope;
+	dest_str(dst, f->remote, sizeof(f->remote));
+}
+
+static void recompute_worst(struct diag_ctx *d)
+{
+	d->worst = SEV_OK;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->f[i].sev > d->worst && d->f[i].sev != SEV_UNKNOWN)
+			d->worst = d->f[i].sev;
+}
+
+/* Ports in TIME-WAIT towards one destination, projected from the rate of
+ * connections this side opened and closed first. */
+static int rule_port_churn(struct diag_ctx *d, const struct diag_rates *r, const struct sock_set *last,
+			   const struct kernel_facts *k)
+{
+	const struct threshold *th = &d->th[RULE_PORT_CHURN];
+
+	for (size_t i = 0; i < r->ndests; i++) {
+		const struct feed_dest *dst = &r->dests[i];
+		struct churn_verdict v;
+		enum severity sev;
+		struct finding *f, probe;
+		long long tw_value = -1, lo = k->port_lo, hi = k->port_hi, range;
+		enum severity tw_sev = SEV_OK;
+		int64_t netns = -1;
+
+		if (dst->active_closed < CHURN_MIN_CLOSES)
+			continue;
+		/* host-wide: the range of the namespace the TIME-WAIT sockets are in, when they are in one */
+		if (d->ns_port_range) {
+			memset(&probe, 0, sizeof(probe));
+			dest_snapshot(d, last, dst, SK_TIME_WAIT, &probe, &netns);
+			if (netns >= 0 && d->ns_port_range(d->ns_port_range_arg, (uint32_t)netns, &lo, &hi) < 0)
+				lo = k->port_lo, hi = k->port_hi;
+		}
+		range = lo > 0 && hi >= lo ? hi - lo + 1 : -1;
+		if (range <= 0) {
+			note(d, "port-churn (cannot read ip_local_port_range)");
+			continue;
+		}
+		sev = diag_eval_churn(dst, r->window, range, th, &v);
+		if (sev == SEV_OK)
+			continue;
+		f = add(d, RULE_PORT_CHURN, sev);
+		if (!f)
+			return -ENOMEM;
+		rate_evidence_init(f, r, dst);
+		f->rates.port_lo = lo;
+		f->rates.port_hi = hi;
+		f->rates.rate = v.rate;
+		f->rates.projected = (long long)(v.ports + 0.5);
+		/* the snapshot's time-wait finding about this destination says the same from the other side:
+		 * fold it in here */
+		for (size_t j = 0; j + 1 < d->n;) {
+			struct finding *t = &d->f[j];
+
+			if (t->rule != RULE_TIME_WAIT || strcmp(t->remote, f->remote)) {
+				j++;
+				continue;
+			}
+			if (t->sev > tw_sev)
+				tw_sev = t->sev;
+			if (t->value > tw_value)
+				tw_value = t->value;
+			memmove(t, t + 1, (d->n - j - 1) * sizeof(*t));
+			d->n--;
+			f = &d->f[d->n - 1];
+		}
+		if (tw_sev > f->sev)
+			f->sev = tw_sev;
+		dest_snapshot(d, last, dst, SK_TIME_WAIT, f, NULL);
+		snprintf(f->subject, sizeof(f->subject), "connections to %s%s%s", f->remote,
+			 f->where[0] ? " in " : r->host_scope ? " (any network namespace)" : "", f->where);
+		f->value = f->rates.projected;
+		f->limit = range;
+		f->percent = v.percent;
+		f->threshold = sev == SEV_CRITICAL ? th->crit : th->warn;
+		snprintf(f->message, sizeof(f->message),
+			 "In %.1f s this host opened %llu connections to %s and closed %llu of them first: %.1f a "
+			 "second. Each keeps its local port in TIME-WAIT for %d s, so at this rate about %lld ports "
+			 "stay held for this destination (per local address), %.0f%% of the %lld of "
+			 "ip_local_port_range (%lld-%lld); when none is left, connect() fails with EADDRNOTAVAIL "
+			 "(tcp_tw_reuse=%lld). The last sample shows %lld in TIME-WAIT towards it.",
+			 r->window, (unsigned long long)dst->attempts, f->remote, (unsigned long long)dst->active_closed,
+			 v.rate, TIME_WAIT_SECONDS, f->rates.projected, v.percent, range, lo, hi, k->tw_reuse,
+			 f->rates.time_wait);
+		if (tw_value >= 0)
+			cat(f->message, sizeof(f->message), " (The time-wait rule's count for it is folded in here.)");
+		snprintf(f->advice, sizeof(f->advice),
+			 "Reuse connections to %s (keep-alive, a connection pool) instead of one per request; "
+			 "net.ipv4.tcp_tw_reuse=1 lets new outgoing connections take over TIME-WAIT ports; widen "
+			 "net.ipv4.ip_local_port_range.",
+			 f->remote);
+	}
+	recompute_worst(d);
+	return 0;
+}
+
+/* A high share of connection attempts to one destination that never got
+ * established: refused (a reset or an ICMP error within a second) or timed
+ * out (no answer to the SYN and its retries). */
+static int rule_failing_connects(struct diag_ctx *d, const struct diag_rates *r, const struct sock_set *last)
+{
+	const struct threshold *th = &d->th[RULE_FAILING_CONNECTS];
+
+	for (size_t i = 0; i < r->ndests; i++) {
+		const struct feed_dest *dst = &r->dests[i];
+		struct fail_verdict v;
+		enum severity sev = diag_eval_failing(dst, th, &v);
+		struct finding *f;
+		const char *cause;
+
+		if (sev == SEV_OK)
+			continue;
+		f = add(d, RULE_FAILING_CONNECTS, sev);
+		if (!f)
+			return -ENOMEM;
+		rate_evidence_init(f, r, dst);
+		dest_snapshot(d, last, dst, SK_SYN_SENT, f, NULL);
+		snprintf(f->subject, sizeof(f->subject), "connections to %s%s%s", f->remote,
+			 f->where[0] ? " in " : r->host_scope ? " (any network namespace)" : "", f->where);
+		f->value = (long long)v.failed;
+		f->limit = (long long)dst->attempts;
+		f->percent = v.percent;
+		f->threshold = sev == SEV_CRITICAL ? th->crit : th->warn;
+		if (dst->refused && dst->timeout)
+			cause = "Refused: nothing listens on that port or a firewall rejects; timed out: a firewall drops "
+				"the SYNs, a route is missing, the host is down or its SYN backlog is full.";
+		else if (dst->refused)
+			cause = "Refused at once (a reset or an ICMP error): nothing listens on that port, the service "
+				"is restarting, or a firewall REJECT rule answers for it.";
+		else
+			cause = "Timed out (no answer to the SYN and its retries): a firewall DROP rule, a missing "
+				"route, a host that is down, or a listener whose SYN backlog is full.";
+		snprintf(f->message, sizeof(f->message),
+			 "%llu of %llu connection attempts to %s in %.1f s failed (%.0f%%): %llu refused, %llu timed "
+			 "out, %llu established. %s The last sample shows %lld in SYN-SENT towards it.",
+			 (unsigned long long)v.failed, (unsigned long long)dst->attempts, f->remote, r->window,
+			 v.percent, (unsigned long long)dst->refused, (unsigned long long)dst->timeout,
+			 (unsigned long long)dst->established, cause, f->rates.syn_sent);
+		snprintf(f->advice, sizeof(f->advice),
+			 "Test the path and the port (nc -vz), look at firewalls on the way and the listener on the "
+			 "peer; see who connects: sockscope -p state syn-sent dst %s; give clients a short connect "
+			 "timeout and back-off.",
+			 f->remote);
+	}
+	return 0;
+}
+
+int diag_run_rates(struct diag_ctx *d, const struct diag_rates *r, const struct sock_set *last,
+		   const struct kernel_facts *k)
+{
+	int err;
+
+	d->rates = RATES_CHECKED;
+	d->window = r->window;
+	snprintf(d->rates_source, sizeof(d->rates_source), "%s", r->source ? r->source : "?");
+	d->rates_host = r->host_scope;
+	d->rates_lost = r->lost;
+	d->rates_unattributed = r->unattributed;
+	d->rates_evicted = r->dest_evicted;
+	d->rates_forgotten = r->conn_evicted;
+	if (!(r->window > 0)) {
+		diag_rates_skipped(d, "the window was empty");
+		return 0;
+	}
+	err = rule_port_churn(d, r, last, k);
+	if (!err)
+		err = rule_failing_connects(d, r, last);
+	return err;
+}
+
 /* ---- report ---- */
 
 static void text_evidence(const struct finding *f, struct obuf *o)
@@ -1689,6 +2010,17 @@ static void text_evidence(const struct finding *f, struct obuf *o)
 	if (f->first >= 0)
 		obuf_printf(o, "; first sample %lld, change %+lld", f->first, f->value - f->first);
 	obuf_putc(o, '\n');
+	if (f->rates.set) {
+		const struct rate_evidence *r = &f->rates;
+
+		obuf_printf(o, "      In %.1f s%s: %lld attempts, %lld established, %lld refused, %lld timed out, %lld "
+			       "closed first",
+			    r->window, r->host_scope ? " (every namespace)" : "", r->attempts, r->established,
+			    r->refused, r->timeout, r->closed_first);
+		if (f->rule == RULE_PORT_CHURN)
+			obuf_printf(o, " (%.1f/s, %lld ports held)", r->rate, r->projected);
+		obuf_printf(o, "; now %lld TIME-WAIT, %lld SYN-SENT\n", r->time_wait, r->syn_sent);
+	}
 	for (unsigned i = 0; i < f->nexamples; i++)
 		obuf_printf(o, "      %s %s\n", i ? "        " : "e.g.    ", f->examples[i]);
 }
@@ -1726,15 +2058,30 @@ static void text_report(const struct diag_ctx *d, bool color, struct obuf *o)
 	}
 	obuf_puts(o, "\nOK:");
 	for (int r = 0; r < RULE_MAX; r++)
-		if (!rule_hit[r])
+		if (!rule_hit[r] && (d->rates == RATES_CHECKED || !rule_needs_window((enum rule_id)r)))
 			obuf_printf(o, " %s", rule_name((enum rule_id)r));
 	obuf_putc(o, '\n');
+	if (d->rates == RATES_CHECKED) {
+		obuf_printf(o, "Rates: %.1f s watched through the %s, %s", d->window, d->rates_source,
+			    d->rates_host ? "every network namespace" : "this network namespace");
+		if (d->rates_lost)
+			obuf_printf(o, "; %llu events lost, the counts are low", (unsigned long long)d->rates_lost);
+		if (d->rates_evicted)
+			obuf_printf(o, "; %llu destinations forgotten (too many)", (unsigned long long)d->rates_evicted);
+		if (d->rates_forgotten)
+			obuf_printf(o, "; %llu connections forgotten (too many open), the counts are low",
+				    (unsigned long long)d->rates_forgotten);
+		obuf_puts(o, ".\n");
+	}
 	if (d->unknown[0])
 		obuf_printf(o, "Not checked: %s.\n", d->unknown);
 	if (d->owners_denied)
 		obuf_printf(o, "Note: owners not visible - the open files of %lu process(es) were not readable; their "
 			       "sockets are counted by uid instead%s.\n",
 			    d->owners_denied, geteuid() ? " (run as root to see them)" : "");
+	if (d->rates == RATES_NOT_ASKED)
+		obuf_puts(o, "Hint: port-churn and failing-connects judge rates: --window=SECONDS watches connections "
+			     "open and close for that long.\n");
 	if (d->samples == 1)
 		obuf_puts(o, "Hint: one sample shows counts only; --samples 3 --interval 2 also measures growth, "
 			     "listen overflows and data that stays stuck.\n");
@@ -1778,6 +2125,18 @@ static void json_finding(const struct finding *f, struct obuf *o)
 		obuf_puts(o, ",\"where\":");
 		json_str(o, f->where);
 	}
+	if (f->rates.set) {
+		const struct rate_evidence *r = &f->rates;
+
+		obuf_printf(o, ",\"window\":%.3f,\"scope\":\"%s\",\"attempts\":%lld,\"established\":%lld,"
+			       "\"refused\":%lld,\"timeout\":%lld,\"closed_first\":%lld,\"time_wait\":%lld,"
+			       "\"syn_sent\":%lld",
+			    r->window, r->host_scope ? "host" : "netns", r->attempts, r->established, r->refused,
+			    r->timeout, r->closed_first, r->time_wait, r->syn_sent);
+		if (f->rule == RULE_PORT_CHURN)
+			obuf_printf(o, ",\"rate\":%.3f,\"projected\":%lld,\"port_range\":[%lld,%lld]", r->rate,
+				    r->projected, r->port_lo, r->port_hi);
+	}
 	obuf_puts(o, ",\"examples\":[");
 	for (unsigned i = 0; i < f->nexamples; i++) {
 		if (i)
@@ -1785,6 +2144,29 @@ static void json_finding(const struct finding *f, struct obuf *o)
 		json_str(o, f->examples[i]);
 	}
 	obuf_puts(o, "]}}");
+}
+
+static void json_rates(const struct diag_ctx *d, struct obuf *o)
+{
+	switch (d->rates) {
+	case RATES_CHECKED:
+		obuf_printf(o, ",\"rates\":{\"status\":\"checked\",\"window\":%.3f,\"source\":", d->window);
+		json_str(o, d->rates_source);
+		obuf_printf(o, ",\"scope\":\"%s\",\"lost\":%llu,\"unattributed\":%llu,\"evicted\":%llu,"
+			       "\"forgotten\":%llu}",
+			    d->rates_host ? "host" : "netns", (unsigned long long)d->rates_lost,
+			    (unsigned long long)d->rates_unattributed, (unsigned long long)d->rates_evicted,
+			    (unsigned long long)d->rates_forgotten);
+		break;
+	case RATES_SKIPPED:
+		obuf_puts(o, ",\"rates\":{\"status\":\"skipped\",\"reason\":");
+		json_str(o, d->rates_why);
+		obuf_putc(o, '}');
+		break;
+	case RATES_NOT_ASKED:
+		obuf_puts(o, ",\"rates\":{\"status\":\"not asked\",\"reason\":\"no --window\"}");
+		break;
+	}
 }
 
 void diag_render(const struct diag_ctx *d, enum format fmt, bool color, struct obuf *o)
@@ -1802,6 +2184,7 @@ void diag_render(const struct diag_ctx *d, enum format fmt, bool color, struct o
 		}
 		obuf_puts(o, "],\"unchecked\":");
 		json_str(o, d->unknown);
+		json_rates(d, o);
 		obuf_printf(o, ",\"owners_not_visible\":%lu}\n", d->owners_denied);
 		break;
 	case FMT_PROM:
@@ -1814,6 +2197,8 @@ void diag_render(const struct diag_ctx *d, enum format fmt, bool color, struct o
 		for (int r = 0; r < RULE_MAX; r++) {
 			int worst = 0;
 
+			if (rule_needs_window((enum rule_id)r) && d->rates != RATES_CHECKED)
+				continue;
 			for (size_t i = 0; i < d->n; i++)
 				if ((int)d->f[i].rule == r && (int)d->f[i].sev > worst)
 					worst = (int)d->f[i].sev;
@@ -1824,6 +2209,8 @@ void diag_render(const struct diag_ctx *d, enum format fmt, bool color, struct o
 		for (int r = 0; r < RULE_MAX; r++) {
 			unsigned long n = 0;
 
+			if (rule_needs_window((enum rule_id)r) && d->rates != RATES_CHECKED)
+				continue;
 			for (size_t i = 0; i < d->n; i++)
 				n += (int)d->f[i].rule == r;
 			obuf_printf(o, "sockscope_check_findings{rule=\"%s\"} %lu\n", rule_name((enum rule_id)r), n);
@@ -1833,6 +2220,8 @@ void diag_render(const struct diag_ctx *d, enum format fmt, bool color, struct o
 		for (int r = 0; r < RULE_MAX; r++) {
 			long long v = 0;
 
+			if (rule_needs_window((enum rule_id)r) && d->rates != RATES_CHECKED)
+				continue;
 			for (size_t i = 0; i < d->n; i++)
 				if ((int)d->f[i].rule == r && d->f[i].value > v)
 					v = d->f[i].value;

@@ -410,7 +410,7 @@ int metrics_collect(struct metrics *m, double timeout_s, char **ret_body, size_t
 	obuf_printf(&o, "sockscope_check_status %d\n", check_ok ? (int)d.worst : SEV_UNKNOWN);
 	head(&o, "sockscope_check_findings", "gauge", "Findings of sockscope check by rule and severity.");
 	for (int rule = 0; rule < RULE_MAX; rule++)
-		for (int sev = SEV_WARNING; sev <= SEV_CRITICAL; sev++) {
+		for (int sev = SEV_WARNING; sev <= SEV_CRITICAL && !rule_needs_window((enum rule_id)rule); sev++) {
 			unsigned long n = 0;
 
 			for (size_t i = 0; check_ok && i < d.n; i++)

@@ -485,7 +485,7 @@ static void t_list(void **state)
 					   "info",   "memory",   "summary",   "net",        "backend",  "proc-root",
 					   "record", "replay",   "format",    "json",       "columns",  "list-columns",
 					   "sort",   "group-by", "color",     "watch",      "events",   "delay",
-					   "samples", "interval", "threshold", "source", "lifetimes", "count",
+					   "samples", "interval", "threshold", "window", "source", "lifetimes", "count",
 					   "duration", "mount-tracefs", "help", "version",
 					   "list-options", "all-netns", "host-root", "cgroup-root",
 					   "oneline", "inet-sockopt", "threads", "kill", "yes", "dry-run",
