@@ -889,7 +889,17 @@ static int open_sources(struct ev_ctx *c, struct sources *s, struct options *pop
 	int r;
 
 	if (want == EVSRC_AUTO || want == EVSRC_TRACEPOINT) {
-		struct tp_opts to = {.allow_mount = opt->mount_tracefs};
+		/* 16 MiB of ring in all, at least 1 MiB a CPU: at 20,000 connections
+		 * a second (200,000 transitions, ~20 MB/s) a 1 MiB ring per CPU
+		 * overflowed when the reader was descheduled for a few tenths of a
+		 * second on a loaded machine (tests/bench/events.sh) */
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		uint32_t pages = 256;
+
+		while (ncpu > 0 && pages < 2048 && (uint64_t)pages * 2 * (uint64_t)sysconf(_SC_PAGESIZE) * (uint64_t)ncpu <=
+							   16u << 20)
+			pages *= 2;
+		struct tp_opts to = {.allow_mount = opt->mount_tracefs, .ring_pages = pages};
 
 		r = tp_open(&s->tp, &to, err, sizeof(err));
 		if (r == 0) {

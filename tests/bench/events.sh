@@ -101,7 +101,12 @@ for ((r = 1; r <= runs; r++)); do
 			# shellcheck disable=SC2086
 			inns "$BENCH_BIN/measure" -t "$t" -o "$o" -e "$e" -- $cmd >"$tmp/measure" &
 			mpid=$!
-			sleep 1
+			# ready: the tracepoint runs print their mount notice once the rings are enabled
+			for ((w = 0; w < 100; w++)); do
+				case $m in tp | lifetimes) grep -q 'mounted tracefs' "$e" 2>/dev/null && break ;; *) [ $w -ge 10 ] && break ;; esac
+				sleep 0.1
+			done
+			sleep 0.2
 		fi
 		g=$(inns "$BENCH_BIN/conngen" --rate "$rate" --duration "$duration" --procs "$procs" --port "$port")
 		[ -n "$mpid" ] && wait "$mpid"
