@@ -245,10 +245,25 @@ static int online_cpus(unsigned *cpus, unsigned max, unsigned *n)
 	return *n ? 0 : -ENOENT;
 }
 
+/* 16 MiB of ring in all, at least 1 MiB a CPU (256 pages), at most 8 MiB:
+ * at 20,000 connections a second (200,000 transitions, ~20 MB/s) a 1 MiB
+ * ring per CPU overflowed when the reader was descheduled for a few tenths
+ * of a second on a loaded machine (tests/bench/events.sh). */
+static uint32_t default_ring_pages(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	long psz = sysconf(_SC_PAGESIZE);
+	uint32_t pages = 256;
+
+	while (ncpu > 0 && psz > 0 && pages < 2048 && (uint64_t)pages * 2 * (uint64_t)psz * (uint64_t)ncpu <= 16u << 20)
+		pages *= 2;
+	return pages;
+}
+
 static int open_rings(struct tp_source *s, const struct tp_opts *o, char *err, size_t errlen)
 {
 	unsigned *cpus = calloc(TP_MAX_CPUS, sizeof(*cpus)), n;
-	uint32_t pages = o->ring_pages ? o->ring_pages : 256;
+	uint32_t pages = o->ring_pages ? o->ring_pages : default_ring_pages();
 	int r;
 
 	if (!cpus)

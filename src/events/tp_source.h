@@ -22,7 +22,7 @@
 struct tp_opts {
 	const char *tracefs;     /* NULL: search the usual places */
 	bool allow_mount;        /* mount tracefs at /sys/kernel/tracing if absent */
-	uint32_t ring_pages;     /* data pages per CPU, a power of 2 (default 256) */
+	uint32_t ring_pages;     /* data pages per CPU, a power of 2 (default: 16 MiB in all, 1-8 MiB a CPU) */
 	uint32_t wakeup_bytes;   /* wake poll() after this many bytes (default ring/4) */
 	uint64_t reorder_ns;     /* hold-back window for the cross-CPU merge (default 20 ms) */
 };

@@ -1,16 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # events: `sockscope events` in a private namespace while tests/events/load.py
-# makes 1,000 short loopback connections, 100 refused ones and a simultaneous
-# close: exact transition sequences per side, --lifetimes bytes equal to what
-# the peers sent, a filter, the destroy and poll sources, --count, CSV and
-# table, -N, a closed pipe; then the fallbacks with perf_event_paranoid = 3 (as
-# nobody, and as root without capabilities): one notice, the next source.
+# makes 10,000 short loopback connections, 2,000 refused ones, 500 that time
+# out in SYN-SENT (an nftables rule drops their SYNs; tcp_syn_retries = 1 in
+# the namespace, so the kernel gives up after 3 s) and a simultaneous close
+# (issue 14's test at full size): exact transition sequences per socket
+# against the load's own record (or missing ones within the reported loss),
+# --lifetimes bytes equal to what the peers sent, durations within the load's
+# clocks, a filter, the destroy and poll sources, --count, CSV and table, -N,
+# a closed pipe; then the fallbacks with perf_event_paranoid = 3 (as nobody,
+# and as root without capabilities): one notice, the next source.
+# EVENTS_CONNS, EVENTS_REFUSED, EVENTS_TIMEOUTS change the load's size;
+# EVENTS_KEEP=DIR keeps the records.
 # `ip netns exec` mounts its own /sys, without tracefs: --mount-tracefs.
 # Root only (77 otherwise); restores the sysctl and removes the namespace.
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v python3 >/dev/null || skip "needs python3"
+command -v nft >/dev/null || skip "needs nft (nftables)"
+conns=${EVENTS_CONNS:-10000} refused=${EVENTS_REFUSED:-2000} timeouts=${EVENTS_TIMEOUTS:-500}
 here=$SOURCE_ROOT/tests
 ns=sockscope-events-$$-$RANDOM
 tmp=$(mktemp -d)
@@ -20,6 +28,7 @@ cleanup() {
 	echo "$paranoid" >/proc/sys/kernel/perf_event_paranoid
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	ip netns del "$ns" 2>/dev/null
+	[ -n "${EVENTS_KEEP:-}" ] && cp -r "$tmp" "$EVENTS_KEEP" # the records and the load's summary, to debug
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -30,21 +39,32 @@ inns "$SOCKSCOPE" events --mount-tracefs --source=tracepoint --duration=0.1 >/de
 	{ cat "$tmp/probe"; skip "the tracepoint source is unavailable"; }
 # below the ephemeral range, so that no client elsewhere on the host gets it
 base=$((10000 + RANDOM % 5000 * 4))
-ports="sport = :$base or dport = :$base or sport = :$((base + 1)) or dport = :$((base + 1)) or sport = :$((base + 3)) or dport = :$((base + 3))"
+ports="sport = :$base or dport = :$base"
+for p in 1 2 3; do ports="$ports or sport = :$((base + p)) or dport = :$((base + p))"; done
+# BASE+2 drops SYNs: those connections end in the kernel's SYN-SENT timeout
+inns sysctl -qw net.ipv4.tcp_syn_retries=1 || skip "cannot set tcp_syn_retries in the namespace"
+inns nft -f - <<EOF || skip "cannot add the nftables drop rule"
+table inet sockscope_events { chain in { type filter hook input priority 0; tcp dport $((base + 2)) drop; }; }
+EOF
 # shellcheck disable=SC2086
-{
-	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --duration=7 $ports >"$tmp/tr.json" 2>"$tmp/tr.err" & pids+=($!)
-	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --lifetimes --duration=7 $ports >"$tmp/lt.json" 2>"$tmp/lt.err" & pids+=($!)
-	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --duration=7 sport = :$base >"$tmp/flt.json" 2>"$tmp/flt.err" & pids+=($!)
-	inns "$SOCKSCOPE" events --mount-tracefs -N "$ns" -f jsonl --duration=7 >"$tmp/ns.json" 2>"$tmp/ns.err" & pids+=($!)
-	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --source=destroy --duration=7 >"$tmp/ds.json" 2>"$tmp/ds.err" & pids+=($!)
-	inns "$SOCKSCOPE" events --mount-tracefs -f jsonl --source=poll --duration=7 >"$tmp/poll.json" 2>"$tmp/poll.err" & pids+=($!)
-	inns "$SOCKSCOPE" events --mount-tracefs -f csv --count=5 dport = :$base >"$tmp/csv" 2>/dev/null & pids+=($!)
-	inns "$SOCKSCOPE" events --mount-tracefs --count=5 dport = :$base >"$tmp/table" 2>/dev/null & pids+=($!)
+{ # not through inns: $! must be sockscope's pid
+	ip netns exec "$ns" "$SOCKSCOPE" events --mount-tracefs -f jsonl --duration=120 $ports >"$tmp/tr.json" 2>"$tmp/tr.err" & pids+=($!)
+	ip netns exec "$ns" "$SOCKSCOPE" events --mount-tracefs -f jsonl --lifetimes --duration=120 $ports >"$tmp/lt.json" 2>"$tmp/lt.err" & pids+=($!)
+	ip netns exec "$ns" "$SOCKSCOPE" events --mount-tracefs -f jsonl --duration=120 sport = :$base >"$tmp/flt.json" 2>"$tmp/flt.err" & pids+=($!)
+	ip netns exec "$ns" "$SOCKSCOPE" events --mount-tracefs -N "$ns" -f jsonl --duration=120 >"$tmp/ns.json" 2>"$tmp/ns.err" & pids+=($!)
+	ip netns exec "$ns" "$SOCKSCOPE" events --mount-tracefs -f jsonl --source=destroy --duration=120 >"$tmp/ds.json" 2>"$tmp/ds.err" & pids+=($!)
+	ip netns exec "$ns" "$SOCKSCOPE" events --mount-tracefs -f jsonl --source=poll --duration=120 >"$tmp/poll.json" 2>"$tmp/poll.err" & pids+=($!)
+	ip netns exec "$ns" "$SOCKSCOPE" events --mount-tracefs -f csv --count=5 dport = :$base >"$tmp/csv" 2>/dev/null & pids+=($!)
+	ip netns exec "$ns" "$SOCKSCOPE" events --mount-tracefs --count=5 dport = :$base >"$tmp/table" 2>/dev/null & pids+=($!)
 }
 sleep 1
-inns python3 "$here/events/load.py" 1000 100 0 1 "$base" "$tmp/load.json"
+t0=$(date +%s.%N)
+inns python3 "$here/events/load.py" "$conns" "$refused" "$timeouts" 1 "$base" "$tmp/load.json" --kernel-timeouts
+echo "load: $(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$t0" "$(date +%s.%N)") s"
 check "workload ran" test -s "$tmp/load.json"
+sleep 1.5 # the lifetimes' merge window (1 s) and the tracepoint's hold-back
+# SIGTERM (a background job ignores SIGINT); $! is sockscope itself: ip netns exec execs it
+for p in "${pids[@]:0:6}"; do kill -TERM "$p" 2>/dev/null; done
 for p in "${pids[@]}"; do
 	wait "$p"
 	check "sockscope events (pid $p) exits 0" test $? = 0
