@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: MIT
 # Benchmark of `sockscope --all-netns` (issue 13): every network namespace at
 # once.  Three parts, in this order:
-#  1. The gate: `sockscope --all-netns -n` on the host as it is, then with
-#     --empty N empty namespaces added (`ip netns add`, nothing inside), then
-#     again without them; the added milliseconds (median "with" minus the mean
-#     of the medians before and after) must stay under 50 ms.  floor-allns,
-#     which has no gate and dumps every namespace, runs beside it.
+#  1. The gate: `sockscope --all-netns -n` on the host alone and with --empty
+#     N empty namespaces (`ip netns add`, nothing inside), each run in a
+#     sandbox (a mount + pid namespace whose /proc and /run/netns show only
+#     the host and those namespaces: the namespaces of other users of the
+#     machine stay out), the two alternating; the added milliseconds (median
+#     "with" minus median "alone") must stay under 50 ms.  floor-allns, which
+#     has no gate and dumps every namespace, runs beside it.
 #  2. The population: --ns N namespaces (`ip netns add` + lo up) each with
 #     --per-ns M TCP sockets held by a popgen run inside it (one worker, no
 #     filler processes: a listener, established pairs over 127.1.x.y and ::1,
@@ -29,8 +31,16 @@
 #
 #   tests/bench/allns.sh [--ns 200] [--per-ns 500] [--empty 500] [--runs 5]
 #                        [--out FILE.md] [--cap 120] [--slow 15] [--top-secs 20]
-#                        [--prefix NAME] [--parts gate,pop,top] [--smoke] [--strict]
-# --strict: exit 1 when a sockscope command fails or a target is missed.
+#                        [--prefix NAME] [--parts gate,pop,top] [--child-ehash N]
+#                        [--smoke] [--strict]
+# --parts: any of gate, pop, top and hold (build the population and keep it
+# until ^C or SIGTERM, for profiling).  --child-ehash N: the population's
+# namespaces get private TCP established-hash tables of N buckets (they are
+# made from inside a parent namespace whose net.ipv4.tcp_child_ehash_entries
+# is N); by default they share the host's table, as containers do unless the
+# administrator sets that sysctl, and every namespace's dump walks the whole
+# host-wide table.  --strict: exit 1 when a sockscope
+# command fails or a target is missed.
 # Environment: SOCKSCOPE (default build/src/sockscope), BENCH_BIN (directory
 # holding popgen, floor-allns, measure; default the meson build dir if it has
 # them, else they are compiled with cc into the temp dir).
@@ -49,6 +59,7 @@ slow=15
 top_secs=20
 prefix=sballns$$
 parts=gate,pop,top
+child_ehash=0
 smoke=0
 strict=0
 
@@ -68,6 +79,7 @@ while (($#)); do
 	--top-secs) top_secs=$2; shift 2 ;;
 	--prefix) prefix=$2; shift 2 ;;
 	--parts) parts=$2; shift 2 ;;
+	--child-ehash) child_ehash=$2; shift 2 ;;
 	--smoke) smoke=1; shift ;;
 	--strict) strict=1; shift ;;
 	-h | --help) usage ;;
@@ -77,7 +89,7 @@ done
 if ((smoke)); then
 	nns=10 per_ns=50 empty=20 runs=1 cap=20 slow=5 top_secs=4
 fi
-for v in nns per_ns empty runs cap top_secs; do
+for v in nns per_ns empty runs cap top_secs child_ehash; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "allns.sh: --${v//_/-} must be a number" >&2; exit 2; }
 done
 ((runs >= 1 && nns >= 1 && per_ns >= 10)) || { echo "allns.sh: --runs >= 1, --ns >= 1, --per-ns >= 10" >&2; exit 2; }
@@ -104,7 +116,7 @@ cleanup() {
 		wait "$p" 2>/dev/null || true
 	done
 	tmux -L "$tmux_sock" kill-server 2>/dev/null || true
-	for n in $(ip netns list 2>/dev/null | cut -d' ' -f1 | grep -E "^$prefix-[pe][0-9]+\$"); do
+	for n in $(ip netns list 2>/dev/null | cut -d' ' -f1 | grep -E "^$prefix-([pe][0-9]+|parent)\$"); do
 		ip netns del "$n" 2>/dev/null || true
 	done
 	rm -rf "$tmp"
@@ -166,12 +178,11 @@ def sc_n floor 'sockscope --all-netns -n' '@SSC@ --all-netns -n'
 def sc_p floor_p 'sockscope --all-netns -n -p' '@SSC@ --all-netns -n -p'
 # shellcheck disable=SC2016
 def ss_loop floor 'for ns in $(ip netns list); do ip netns exec $ns ss -tan; done' "bash -c $ssloop"
-def ss_loop_p floor_p 'the same loop with ss -tanp' "bash -c ${ssloop/ss -tan/ss -tanp}"
 def lsfd floor_p "lsfd -Q '(PROTONAME == \"TCP\") or (PROTONAME == \"TCPv6\")'" lsfd-tcp
 # the gate part: on the host alone and with the empty namespaces
 def g_sc g_floor 'sockscope --all-netns -n' '@SSC@ --all-netns -n'
 def g_floor '' 'floor-allns' '@BIN@/floor-allns'
-have ss || { skip_all[ss_loop]="ss not installed (Debian package iproute2)"; skip_all[ss_loop_p]=${skip_all[ss_loop]}; }
+have ss || skip_all[ss_loop]="ss not installed (Debian package iproute2)"
 have lsfd || skip_all[lsfd]="lsfd not installed (Debian 12: package util-linux-extra)"
 sc_version=$("$SOCKSCOPE" --version 2>/dev/null | head -n 1) || sc_version=
 
@@ -222,7 +233,7 @@ timed() {
 	n=${#active[@]}
 	local -A skip=()
 	for id in "${active[@]}"; do # warm-up, untimed
-		case $id in ss_loop_p | lsfd) ;; *) run_measure "$id" >/dev/null || true ;; esac
+		case $id in ss_loop | lsfd) ;; *) run_measure "$id" >/dev/null || true ;; esac
 	done
 	for ((r = 1; r <= runs; r++)); do
 		for ((i = 0; i < n; i++)); do
@@ -343,51 +354,110 @@ count_mine_any() {
 }
 
 # --- 1. the gate ------------------------------------------------------------
+# On a shared machine the namespaces and sockets of other users come and go
+# between runs and swamp a 50 ms difference.  So each gate run happens in a
+# sandbox: `unshare` makes a new mount and pid namespace (its own /proc: only
+# the sandbox's processes, all in the host network namespace) and a fresh
+# /run/netns holding either nothing ("alone") or the bind mounts of the empty
+# namespaces ("with"); discovery then sees exactly the host namespace plus
+# those.  The two variants alternate run by run.  The host's own dump still
+# walks the machine-wide TCP table, shared with everyone's sockets.
+# shellcheck disable=SC2016 # the sandbox's own script
+sandbox_sh='
+set -e
+variant=$1 prefix=$2 n=$3
+shift 3
+hold=$(mktemp -d /tmp/sockscope-allns-hold.XXXXXX)
+mount -t tmpfs sockscope-allns "$hold"
+if [ "$variant" = with ]; then
+	for ((i = 1; i <= n; i++)); do
+		: >"$hold/e$i"
+		mount --bind "/run/netns/$prefix-e$i" "$hold/e$i"
+	done
+fi
+umount -R -l /run/netns 2>/dev/null || true
+mount -t tmpfs sockscope-allns /run/netns
+if [ "$variant" = with ]; then
+	for ((i = 1; i <= n; i++)); do
+		: >"/run/netns/$prefix-e$i"
+		mount --move "$hold/e$i" "/run/netns/$prefix-e$i"
+	done
+fi
+umount -l "$hold"
+rmdir "$hold"
+exec "$@"
+'
+sandbox_measure() { # VARIANT ID: measure's line for ID in a sandbox
+	local c=${cmd[$2]} rc=0
+	c=${c//@SSC@/$SOCKSCOPE}
+	c=${c//@BIN@/$bin}
+	local -a argv
+	read -r -a argv <<<"$c"
+	unshare --mount --pid --fork --mount-proc --propagation private \
+		bash -c "$sandbox_sh" sandbox "$1" "$prefix" "$empty" \
+		"$bin/measure" -t "$cap" -e "$tmp/err.$2" -- "${argv[@]}" || rc=$?
+	return "$rc"
+}
+
 gate_part() {
-	local i base1 base2 with added cbase cwith cadded nsc
-	echo "allns.sh: the gate: the host, then $empty empty namespaces..." >&2
-	nsc=$("$bin/floor-allns" -v 2>&1 >/dev/null | head -n 1 | sed 's/^floor-allns: //')
-	{
-		echo
-		echo "## The gate: $empty empty namespaces on top of a host listing"
-		echo
-		echo "Before: $nsc. Load average: $(cut -d' ' -f1-3 /proc/loadavg)."
-		echo
-	} >>"$report"
-	timed gate-before "${gids[@]}"
-	local t0 t1
+	local i r k id v line el st nsc base with added cadded t0 t1
+	echo "allns.sh: the gate: the host alone and with $empty empty namespaces, in a sandbox..." >&2
+	if ! have unshare; then
+		echo "- the gate: not measured: unshare (util-linux) not installed" >>"$notes"
+		trow "gate: $empty empty namespaces added to \`sockscope --all-netns -n\`" "-" "≤ 50 ms" ""
+		return
+	fi
 	t0=$(date +%s.%N)
 	for ((i = 1; i <= empty; i++)); do mkns "$prefix-e$i"; done
 	t1=$(date +%s.%N)
 	echo "- $empty empty namespaces made in $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s" >>"$notes"
-	"$bin/measure" -l -- "$SOCKSCOPE" --all-netns -n -H --no-legend >/dev/null
-	timed gate-with "${gids[@]}"
-	t0=$(date +%s.%N)
-	for ((i = 1; i <= empty; i++)); do delns "$prefix-e$i"; done
-	t1=$(date +%s.%N)
-	echo "- $empty empty namespaces deleted in $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s; 5 s pause for the kernel's cleanup" >>"$notes"
-	sleep 5
-	timed gate-after "${gids[@]}"
+	nsc=$(unshare --mount --pid --fork --mount-proc --propagation private \
+		bash -c "$sandbox_sh" sandbox with "$prefix" "$empty" "$bin/floor-allns" -v 2>&1 >/dev/null | head -n 1)
 	{
-		echo "| command | host alone, before: median s | CPU s | with $empty empty: median s | CPU s | host alone, after: median s | CPU s | added ms (wall) | added ms (CPU) |"
-		echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+		echo
+		echo "## The gate: $empty empty namespaces on top of a host listing"
+		echo
+		echo "In the sandbox with the empty namespaces, ${nsc#floor-allns: }. Load average: $(cut -d' ' -f1-3 /proc/loadavg)."
+		echo
+	} >>"$report"
+	for v in alone with; do # warm-up
+		sandbox_measure "$v" g_sc >/dev/null || true
+	done
+	k=0
+	for ((r = 1; r <= runs; r++)); do
+		for v in alone with with alone; do # ABBA: drifts cancel
+			for id in "${gids[@]}"; do
+				k=$((k + 1))
+				line=$(sandbox_measure "$v" "$id") || true
+				el=$(field elapsed "$line") st=$(field status "$line")
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "gate-$v" "$id" "$k" "$el" \
+					"$(field maxrss_kib "$line")" "$(field user "$line")" "$(field sys "$line")" "${st:-none}" >>"$raw"
+				if ! good_status "${st:-none}"; then
+					echo "- \`${label[$id]}\` (gate, $v) run $k: ${st:-no status} ($(head -c 200 "$tmp/err.$id" | head -n 1))" >>"$notes"
+					[[ $id != *sc* ]] || sc_failed=1
+				fi
+			done
+		done
+	done
+	for ((i = 1; i <= empty; i++)); do delns "$prefix-e$i"; done
+	echo "- the empty namespaces deleted; $((2 * runs)) runs of each command in each variant, ABBA order" >>"$notes"
+	{
+		echo "| command | host alone: median s | CPU s | with $empty empty: median s | CPU s | added ms (wall) | added ms (CPU) | peak RSS MiB alone / with |"
+		echo "|---|--:|--:|--:|--:|--:|--:|--:|"
 	} >>"$report"
 	for id in "${gids[@]}"; do
-		stats gate-before "$id"
+		stats gate-alone "$id"
 		stats gate-with "$id"
-		stats gate-after "$id"
-		base1=${med[gate-before/$id]} with=${med[gate-with/$id]} base2=${med[gate-after/$id]}
+		base=${med[gate-alone/$id]} with=${med[gate-with/$id]}
 		added='' cadded=''
-		if [ -n "$base1" ] && [ -n "$with" ] && [ -n "$base2" ]; then
-			added=$(awk -v a="$base1" -v b="$base2" -v w="$with" 'BEGIN {printf "%.1f", 1000 * (w - (a + b) / 2)}')
-			cbase=$(awk -v a="${cpu[gate-before/$id]}" -v b="${cpu[gate-after/$id]}" 'BEGIN {print (a + b) / 2}')
-			cwith=${cpu[gate-with/$id]}
-			cadded=$(awk -v a="$cbase" -v w="$cwith" 'BEGIN {printf "%.1f", 1000 * (w - a)}')
+		if [ -n "$base" ] && [ -n "$with" ]; then
+			added=$(awk -v a="$base" -v w="$with" 'BEGIN {printf "%.1f", 1000 * (w - a)}')
+			cadded=$(awk -v a="${cpu[gate-alone/$id]}" -v w="${cpu[gate-with/$id]}" 'BEGIN {printf "%.1f", 1000 * (w - a)}')
 		fi
 		# shellcheck disable=SC2016
-		printf '| `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${label[$id]}" "$(secs "$base1")" \
-			"$(secs "${cpu[gate-before/$id]}")" "$(secs "$with")" "$(secs "${cpu[gate-with/$id]}")" \
-			"$(secs "$base2")" "$(secs "${cpu[gate-after/$id]}")" "$added" "$cadded" >>"$report"
+		printf '| `%s` | %s | %s | %s | %s | %s | %s | %s / %s |\n' "${label[$id]}" "$(secs "$base")" \
+			"$(secs "${cpu[gate-alone/$id]}")" "$(secs "$with")" "$(secs "${cpu[gate-with/$id]}")" \
+			"$added" "$cadded" "$(mib "${rss[gate-alone/$id]}")" "$(mib "${rss[gate-with/$id]}")" >>"$report"
 		if [ "$id" = g_sc ]; then
 			if [ -n "$added" ]; then
 				trow "gate: $empty empty namespaces added to \`sockscope --all-netns -n\`" "$added ms" "≤ 50 ms" \
@@ -416,8 +486,21 @@ pop_build() {
 	fi
 	echo "allns.sh: $nns namespaces x $per_ns TCP sockets..." >&2
 	t0=$(date +%s.%N)
+	if ((child_ehash)); then
+		have nsenter || { echo "allns.sh: --child-ehash needs nsenter (util-linux)" >&2; return 1; }
+		mkns "$prefix-parent"
+		ip netns exec "$prefix-parent" sysctl -q -w net.ipv4.tcp_child_ehash_entries="$child_ehash" || return 1
+		echo "- the population's namespaces have private TCP ehash tables: made inside $prefix-parent," \
+			"net.ipv4.tcp_child_ehash_entries=$child_ehash there" >>"$notes"
+	fi
 	for ((i = 1; i <= nns; i++)); do
-		mkns "$prefix-p$i" lo
+		if ((child_ehash)); then
+			# ip netns add unshares from the netns it runs in: the parent's sysctl applies
+			nsenter --net="/run/netns/$prefix-parent" ip netns add "$prefix-p$i"
+			ip -n "$prefix-p$i" link set lo up
+		else
+			mkns "$prefix-p$i" lo
+		fi
 		# popgen counts its sockets, listeners included; -n M+1 builds M
 		ip netns exec "$prefix-p$i" "$bin/popgen" -n $((per_ns + 1)) -w 1 -f 0 --idle-listeners 0 \
 			--max-hold 7200 >"$tmp/pg.$i" 2>"$tmp/pg.$i.err" &
@@ -603,13 +686,18 @@ sc_failed=0
 if want gate; then
 	gate_part || status=1
 fi
-if ((status == 0)) && { want pop || want top; }; then
+if ((status == 0)) && { want pop || want top || want hold; }; then
 	if pop_build; then
 		if want pop; then
 			pop_part || status=1
 		fi
 		if ((status == 0)) && want top; then
 			top_part
+		fi
+		if ((status == 0)) && want hold; then
+			echo "allns.sh: holding the population (namespaces $prefix-p1..$nns) until ^C or SIGTERM" >&2
+			sleep infinity &
+			wait $! || true
 		fi
 	else
 		status=1
