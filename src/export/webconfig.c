@@ -199,7 +199,7 @@ static int get_bool(struct pctx *p, const yaml_node_t *n, const char *what, bool
 
 static int set_string(struct pctx *p, const yaml_node_t *n, const char *what, char **field)
 {
-	char *s;
+	char *s = NULL; /* gcc 12 -O3 warns maybe-uninitialized */
 	int r = get_string(p, n, what, &s);
 
 	if (r < 0)
