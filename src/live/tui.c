@@ -1624,6 +1624,11 @@ static int view_preamble(struct tui *t, int y, int ymax)
 		y++;
 		if (y < ymax)
 			put_str(t, y++, 3, t->W - 3, t->feed_note);
+	} else if (y < ymax && t->feed_note[0]) {
+		/* a source skipped on the way, or no bytes in the lifetimes */
+		attrset(A_DIM);
+		put_str(t, y++, 1, t->W - 1, t->feed_note);
+		attrset(A_NORMAL);
 	}
 	return y;
 }
@@ -1698,6 +1703,8 @@ static void draw_transitions(struct tui *t, int y, int h)
 	if (feed_source(t->feed) == FEED_SRC_DESTROY)
 		vl_set(&right[nr++], A_DIM, "%s", "destroy groups: closes only, no opens");
 
+	if (!nl)
+		vl_set(&left[nl++], A_DIM, "%s", "no transition yet");
 	side = t->W >= 2 * lw + 2;
 	attrset(A_BOLD | A_UNDERLINE);
 	put_lit(y, 0, lw, "Old state       New state           /s      Total");
@@ -1712,11 +1719,6 @@ static void draw_transitions(struct tui *t, int y, int h)
 	if (t->vtop + (size_t)h > total)
 		t->vtop = total > (size_t)h ? total - (size_t)h : 0;
 	t->view_h = h;
-	if (!nl) {
-		attrset(A_DIM);
-		put_lit(y, 0, lw, "no transition yet");
-		attrset(A_NORMAL);
-	}
 	if (side) {
 		draw_lines(y, 0, lw, h, left, nl, t->vtop);
 		draw_lines(y, lw + 2, t->W - lw - 2, h, right, nr, 0);
