@@ -1820,12 +1820,19 @@ static void draw_closed(struct tui *t, int y, int h)
 	size_t end;
 
 	snprintf(extra, sizeof(extra), "  %zu shown of %zu kept%s", t->nrecent, t->recent_kept,
-		 t->lfilter ? "  (filtered)" :
-		 t->lfilter_skipped ? "  (filter not applied: it needs processes or namespaces)" : "");
+		 t->lfilter ? "  (filtered)" : t->lfilter_skipped ? "  (not filtered)" : "");
 	view_bar(t, y++, "Recently closed", t->feed ? extra : NULL);
 	y = view_preamble(t, y, ymax);
 	if (!t->feed || y >= ymax)
 		return;
+	if (t->lfilter_skipped) {
+		attrset(A_DIM);
+		put_lit(y++, 1, t->W - 1,
+			"the filter is not applied here: it needs processes or namespaces, which closed connections lack");
+		attrset(A_NORMAL);
+		if (y >= ymax)
+			return;
+	}
 	h = ymax - y - 1;
 	t->view_h = h > 0 ? h : 1;
 	if (t->vtop + (size_t)t->view_h > t->nrecent)
