@@ -1234,8 +1234,17 @@ static void draw_status(struct tui *t, int y)
 		attrset(A_NORMAL);
 	}
 	if (t->feed_note_shown && tui_now_ms() < t->feed_note_until && t->feed_note[0] && x < t->W) {
+		/* at most a third of the line: the rest of the status stays; t shows all of it */
+		int cap = t->W / 3 > 24 ? t->W / 3 : 24;
+		int w = escaped_width(t, t->feed_note, strlen(t->feed_note));
+
 		attrset(A_BOLD);
-		x += put_str(t, y, x, t->W - x, t->feed_note);
+		if (w <= cap) {
+			x += put_str(t, y, x, t->W - x, t->feed_note);
+		} else {
+			x += put_str(t, y, x, cap - 8 < t->W - x ? cap - 8 : t->W - x, t->feed_note);
+			x += put_lit(y, x, t->W - x, "... (t)");
+		}
 		x += put_lit(y, x, t->W - x, "  ");
 		attrset(A_NORMAL);
 	}
