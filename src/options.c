@@ -194,7 +194,7 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_THRESHOLD] = {"threshold", 0, OA_REQUIRED, "RULE=WARN[:CRIT]", NULL, C_CHECK | C_EXPORTER,
 			   "set a rule's warning and critical levels (repeatable)"},
 	[OPT_SOURCE] = {"source", 0, OA_REQUIRED, "WHICH", "auto tracepoint destroy poll", C_EVENTS | C_TOP,
-			"auto (best first), tracepoint, destroy or poll (top: poll turns the event feed off)"},
+			"auto (best first), tracepoint, destroy or poll"},
 	[OPT_LIFETIMES] = {"lifetimes", 0, OA_NONE, NULL, NULL, C_EVENTS,
 			   "one record per ended connection instead of per transition"},
 	[OPT_EV_COUNT] = {"count", 0, OA_REQUIRED, "N", NULL, C_EVENTS, "stop after N records"},
