@@ -200,7 +200,7 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_EV_COUNT] = {"count", 0, OA_REQUIRED, "N", NULL, C_EVENTS, "stop after N records"},
 	[OPT_DURATION] = {"duration", 0, OA_REQUIRED, "SECONDS", NULL, C_EVENTS, "stop after SECONDS"},
 	[OPT_MOUNT_TRACEFS] = {"mount-tracefs", 0, OA_NONE, NULL, NULL, C_EVENTS | C_TOP,
-			       "mount tracefs at /sys/kernel/tracing if it is not mounted"},
+			       "mount tracefs at /sys/kernel/tracing if missing"},
 	[OPT_WEB_LISTEN] = {"web.listen-address", 0, OA_REQUIRED, "[HOST]:PORT", NULL, C_EXPORTER,
 			    "listen here (repeatable; default :9877)"},
 	[OPT_WEB_PATH] = {"web.telemetry-path", 0, OA_REQUIRED, "PATH", NULL, C_EXPORTER,
