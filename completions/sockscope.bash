@@ -47,7 +47,7 @@ _sockscope_options()
 	local -a show=(--oneline -O --inet-sockopt --threads -T)
 
 	case $cmd in
-	top) printf '%s\n' "${common[@]}" "${show[@]}" --events -E --delay -d "${always[@]}" ;;
+	top) printf '%s\n' "${common[@]}" "${show[@]}" --events -E --delay -d --source --mount-tracefs "${always[@]}" ;;
 	kill) printf '%s\n' "${common[@]}" "${show[@]}" --kill -K --yes --dry-run "${always[@]}" ;;
 	explain) printf '%s\n' "${always[@]}" ;;
 	check) printf '%s\n' "${common[@]}" --samples --interval --threshold --window --mount-tracefs "${always[@]}" ;;

@@ -163,6 +163,8 @@ complete -c sockscope -n '__sockscope_cmd_is kill' -l dry-run -d 'show what woul
 
 # top only
 complete -c sockscope -n '__sockscope_cmd_is top' -s d -l delay -x -d 'seconds between refreshes'
+complete -c sockscope -n '__sockscope_cmd_is top' -l source -x -a 'auto tracepoint destroy poll' -d 'event source of the transitions views'
+complete -c sockscope -n '__sockscope_cmd_is top' -l mount-tracefs -d 'mount tracefs if it is not mounted'
 
 # check only
 complete -c sockscope -n '__sockscope_cmd_is check' -l samples -x -d 'number of samples'

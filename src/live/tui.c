@@ -16,10 +16,13 @@
 #include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <langinfo.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,8 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "allns.h"
+#include "attrib.h"
 #include "collect.h"
 #include "diagnose.h"
 #include "needs.h"
@@ -40,6 +45,9 @@
 #define TUI_COLS_MAX 48
 #define TUI_ALERTS_MAX 12
 #define TUI_FILTER_MAX 1024
+#define TUI_RECENT_MAX 128 /* recently closed connections kept by the feed and shown */
+#define TUI_NSC_MAX 8      /* namespaces named in the --all-netns counts line */
+#define TUI_NOTE_MS 10000  /* how long the status line carries a notice */
 
 static volatile sig_atomic_t tui_stop;
 
@@ -77,6 +85,23 @@ struct worker {
 };
 
 enum { ACT_NONE = 0, ACT_REDRAW = 1, ACT_RESORT = 2, ACT_COLLECT = 4, ACT_QUIT = 8 };
+
+enum tui_view { VIEW_SOCKETS, VIEW_TRANSITIONS, VIEW_CLOSED };
+
+/* Sockets of one namespace (--all-netns), labelled as the where column. */
+/* pid -> comm for the closed view when the tracepoint gave a pid only. */
+struct tui_comm {
+	uint32_t pid;
+	uint64_t ms; /* looked up then */
+	char comm[16];
+};
+#define TUI_COMM_MAX 64
+#define TUI_COMM_TTL_MS 10000
+
+struct tui_nscount {
+	char label[64]; /* raw: escape before drawing */
+	unsigned long n;
+};
 
 struct tui {
 	const struct options *opt;
@@ -122,6 +147,36 @@ struct tui {
 	char perr[256];
 	char filter_text[TUI_FILTER_MAX];
 	unsigned kind_view; /* n: the one kind shown, KIND_MAX for all asked */
+
+	/* the event feed: the transitions and recently closed views.  Every
+	 * array has a fixed size: nothing grows with the events. */
+	enum tui_view view;
+	struct feed *feed;            /* NULL: no rates (feed_note says why) */
+	const char *feed_scope;       /* "this namespace", "host-wide", the -N name */
+	char feed_note[384];          /* why there are no rates, or what fell back; "" if nothing */
+	bool feed_note_shown;         /* the status line carries it until a key or TUI_NOTE_MS */
+	uint64_t feed_note_until;
+	int feed_err;                 /* the feed's thread stopped with this */
+	uint64_t pairs_prev[FEED_NSTATES][FEED_NSTATES], pairs_cur[FEED_NSTATES][FEED_NSTATES];
+	struct feed_stats fst_prev, fst_cur;
+	uint64_t feed_start_ms, feed_prev_ms, feed_cur_ms;
+	struct tui_pair_rate rates[TUI_PAIRS_MAX];
+	size_t nrates;
+	struct sock_lifetime recent[TUI_RECENT_MAX]; /* newest first, after the filter */
+	size_t nrecent, recent_kept;  /* shown, and kept by the feed before the filter */
+	struct filter *lfilter;       /* top's filter, for the closed view; NULL: none or not applicable */
+	bool lfilter_skipped;         /* the filter needs lookups a closed connection lacks */
+	size_t vtop;                  /* scroll of the transitions and closed views */
+	struct tui_comm comms[TUI_COMM_MAX];
+	size_t comm_next;
+	int view_h;
+
+	/* --all-netns: sockets per namespace, the largest first */
+	struct tui_nscount nsc[TUI_NSC_MAX];
+	size_t nnsc, ns_nonempty;
+	unsigned long ns_other;       /* sockets of the namespaces not named */
+	unsigned long *ns_counts;     /* by netns_id; grows to the number of namespaces only */
+	size_t ns_counts_cap;
 
 	struct obuf tmp, esc;
 	struct col_ctx cc;
@@ -683,6 +738,271 @@ static size_t check_alerts(struct tui *t, struct tui_alert *out, size_t max)
 	return n;
 }
 
+/* ---- the event feed ---------------------------------------------------------- */
+
+static void feed_notice(struct tui *t, const char *prefix, const char *why)
+{
+	snprintf(t->feed_note, sizeof(t->feed_note), "%s%s", prefix, why);
+	t->feed_note_shown = true;
+	t->feed_note_until = tui_now_ms() + TUI_NOTE_MS;
+}
+
+/*
+ * Opens the exact event source for the transitions and recently closed
+ * views: the tracepoint, else the destroy groups (--source picks one, poll
+ * turns the feed off).  Scope: host-wide with --all-netns, else the
+ * inspected namespace.  Without a source top runs as before and says why.
+ */
+static void feed_setup(struct tui *t)
+{
+	const struct options *opt = t->opt;
+	struct feed_opts fo = {.merge_destroy = true,
+			       .allow_mount = opt->mount_tracefs,
+			       .netns_fd = -1,
+			       .recent_max = TUI_RECENT_MAX};
+	char why[320];
+	int r;
+
+	t->feed_scope = opt->all_netns ? "host-wide" : opt->netns ? opt->netns : "this namespace";
+	if (opt->ev_source == EVSRC_POLL) {
+		feed_notice(t, "no transition rates: ", "--source=poll");
+		return;
+	}
+	if (opt->replay || (opt->proc_root && strcmp(opt->proc_root, "/proc"))) {
+		feed_notice(t, "no transition rates: ", opt->replay ? "a replay is not this machine" :
+										  "--proc-root is not this machine");
+		return;
+	}
+	fo.want = opt->ev_source == EVSRC_TRACEPOINT ? FEED_SRC_TRACEPOINT :
+		  opt->ev_source == EVSRC_DESTROY    ? FEED_SRC_DESTROY :
+						       FEED_SRC_NONE;
+	if (opt->all_netns) {
+		fo.scope = FEED_SCOPE_HOST;
+	} else {
+		fo.scope = FEED_SCOPE_NETNS;
+		fo.netns_fd = t->p.netns_fd; /* borrowed; -1: our own */
+	}
+	r = feed_open(&t->feed, &fo, why, sizeof(why));
+	if (r < 0) {
+		t->feed = NULL;
+		feed_notice(t, "no transition rates: ", why[0] ? why : strerror(-r));
+		return;
+	}
+	if (why[0])
+		feed_notice(t, "", why);
+	r = feed_start(t->feed);
+	if (r < 0) {
+		feed_close(t->feed);
+		t->feed = NULL;
+		feed_notice(t, "no transition rates: cannot start the event thread: ", strerror(-r));
+		return;
+	}
+	t->feed_start_ms = t->feed_prev_ms = t->feed_cur_ms = tui_now_ms();
+}
+
+/* The filter of the socket view as an expression: the user's, narrowed to
+ * the kind in view. */
+static void compose_filter(const struct tui *t, char *expr, size_t len)
+{
+	if (t->kind_view >= KIND_MAX)
+		snprintf(expr, len, "%s", t->filter_text);
+	else if (t->filter_text[0])
+		snprintf(expr, len, "netid %s and ( %s )", kind_get(t->kind_view)->name, t->filter_text);
+	else
+		snprintf(expr, len, "netid %s", kind_get(t->kind_view)->name);
+}
+
+/* The closed view applies top's filter to each connection as a TCP record
+ * in each state it went through (as `sockscope events --lifetimes` does);
+ * not when the filter needs processes or namespaces, which a closed
+ * connection no longer has. */
+static void life_filter_set(struct tui *t)
+{
+	char expr[TUI_FILTER_MAX + 64];
+	struct filter_error fe;
+	struct filter *f = NULL;
+
+	filter_free(t->lfilter);
+	t->lfilter = NULL;
+	t->lfilter_skipped = false;
+	compose_filter(t, expr, sizeof(expr));
+	if (!expr[0])
+		return;
+	memset(&fe, 0, sizeof(fe));
+	if (filter_parse_str(expr, &f, &fe) < 0) {
+		t->lfilter_skipped = true; /* validated at the prompt: only -ENOMEM gets here */
+		return;
+	}
+	if (filter_needs(f) & (NEED_OWNERS | NEED_CGROUP)) {
+		filter_free(f);
+		t->lfilter_skipped = true;
+		return;
+	}
+	t->lfilter = f;
+}
+
+static int kernel_to_sk(int st)
+{
+	if (st == SK_KERNEL_NEW_SYN_RECV)
+		return SK_SYN_RECV;
+	if (st == SK_KERNEL_BOUND_INACTIVE)
+		return SK_CLOSE;
+	return st >= 1 && st < SK_STATE_MAX ? st : 0;
+}
+
+static bool life_matches(const struct tui *t, const struct sock_lifetime *lt)
+{
+	struct sock_rec rec;
+
+	if (!t->lfilter)
+		return true;
+	for (size_t i = 0; i < lt->nstates && i < LT_MAX_STATES; i++) {
+		int st = kernel_to_sk(lt->states[i]);
+
+		if (!st)
+			continue;
+		memset(&rec, 0, sizeof(rec));
+		memcpy(rec.laddr, lt->laddr, 16);
+		memcpy(rec.raddr, lt->raddr, 16);
+		rec.lport = lt->lport;
+		rec.rport = lt->rport;
+		rec.family = lt->family;
+		rec.proto = IPPROTO_TCP;
+		rec.kind = KIND_TCP;
+		rec.state = (uint8_t)st;
+		rec.ext = SOCK_NO_EXT;
+		if (filter_match(t->lfilter, &rec, &(struct filter_env){0}))
+			return true;
+	}
+	return false;
+}
+
+/* The comm of pid, from a small cache or /proc (process gone: stays ""). */
+static void fill_comm(struct tui *t, struct sock_lifetime *lt, uint64_t now)
+{
+	struct tui_comm *c = NULL;
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (!lt->pid || lt->comm[0])
+		return;
+	for (size_t i = 0; i < TUI_COMM_MAX; i++)
+		if (t->comms[i].pid == lt->pid && now - t->comms[i].ms < TUI_COMM_TTL_MS)
+			c = &t->comms[i];
+	if (!c) {
+		c = &t->comms[t->comm_next];
+		t->comm_next = (t->comm_next + 1) % TUI_COMM_MAX;
+		memset(c, 0, sizeof(*c));
+		c->pid = lt->pid;
+		c->ms = now;
+		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/comm", lt->pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			n = read(fd, c->comm, sizeof(c->comm) - 1);
+			close(fd);
+			if (n > 0 && c->comm[n - 1] == '\n')
+				n--;
+			c->comm[n > 0 ? n : 0] = '\0';
+		}
+	}
+	memcpy(lt->comm, c->comm, sizeof(lt->comm));
+}
+
+/* At each refresh: the counters since the previous one, the rates, the
+ * recently closed connections that pass the filter. */
+static void feed_sample(struct tui *t)
+{
+	size_t w = 0;
+	int r;
+
+	if (!t->feed)
+		return;
+	if (!t->feed_err && (r = feed_error(t->feed)) < 0) {
+		t->feed_err = r;
+		feed_notice(t, "event source stopped: ", strerror(-r));
+	}
+	if (!t->opt->all_netns)
+		(void)feed_set_listeners(t->feed, &t->set); /* children of our listeners are ours */
+	memcpy(t->pairs_prev, t->pairs_cur, sizeof(t->pairs_prev));
+	t->fst_prev = t->fst_cur;
+	t->feed_prev_ms = t->feed_cur_ms;
+	feed_get_pairs(t->feed, t->pairs_cur);
+	feed_get_stats(t->feed, &t->fst_cur);
+	t->feed_cur_ms = tui_now_ms();
+	t->nrates = tui_pair_rates(&t->pairs_prev[0][0], &t->pairs_cur[0][0], t->feed_cur_ms - t->feed_prev_ms, t->rates,
+				   TUI_PAIRS_MAX);
+	t->recent_kept = feed_get_recent(t->feed, t->recent, TUI_RECENT_MAX);
+	for (size_t i = 0; i < t->recent_kept; i++) {
+		if (!life_matches(t, &t->recent[i]))
+			continue;
+		t->recent[w] = t->recent[i];
+		fill_comm(t, &t->recent[w++], t->feed_cur_ms);
+	}
+	t->nrecent = w;
+}
+
+/* --all-netns: sockets per namespace, the TUI_NSC_MAX largest named by their
+ * where label (host, docker:NAME, pod:NS/NAME, netns:NAME).  Runs while the
+ * worker is idle (the attribution and the namespace list are its). */
+static int ns_counts_update(struct tui *t)
+{
+	size_t nns = t->p.allns ? allns_count(t->p.allns) : 0;
+
+	t->nnsc = t->ns_nonempty = 0;
+	t->ns_other = 0;
+	if (!t->opt->all_netns || !nns)
+		return 0;
+	if (nns > t->ns_counts_cap) {
+		unsigned long *nc = realloc(t->ns_counts, nns * sizeof(*nc));
+
+		if (!nc)
+			return -ENOMEM;
+		t->ns_counts = nc;
+		t->ns_counts_cap = nns;
+	}
+	memset(t->ns_counts, 0, nns * sizeof(*t->ns_counts));
+	for (size_t i = 0; i < t->set.n; i++)
+		if (t->set.v[i].netns_id < nns)
+			t->ns_counts[t->set.v[i].netns_id]++;
+	for (size_t i = 0; i < nns; i++)
+		if (t->ns_counts[i]) {
+			t->ns_nonempty++;
+			t->ns_other += t->ns_counts[i];
+		}
+	while (t->nnsc < TUI_NSC_MAX) {
+		size_t best = nns;
+		struct tui_nscount *c;
+		const char *label = NULL;
+
+		for (size_t i = 0; i < nns; i++)
+			if (t->ns_counts[i] && (best == nns || t->ns_counts[i] > t->ns_counts[best]))
+				best = i;
+		if (best == nns)
+			break;
+		c = &t->nsc[t->nnsc++];
+		c->n = t->ns_counts[best];
+		t->ns_other -= c->n;
+		t->ns_counts[best] = 0; /* taken */
+		if (t->p.attr) {
+			/* a record with no cookie and no inode: the namespace's own attribution */
+			struct sock_rec r;
+
+			memset(&r, 0, sizeof(r));
+			r.netns_id = (uint32_t)best;
+			r.ext = SOCK_NO_EXT;
+			label = attrib_view(t->p.attr, &r, NULL)->where;
+		}
+		if (!label || !label[0]) {
+			const struct allns_ns *ns = allns_get(t->p.allns, best);
+
+			label = ns ? ns->label : "?";
+		}
+		snprintf(c->label, sizeof(c->label), "%s", label);
+	}
+	return 0;
+}
+
 static int consume(struct tui *t)
 {
 	struct worker *w = &t->w;
@@ -731,6 +1051,10 @@ static int consume(struct tui *t)
 		return err;
 	t->nalerts = tui_alerts(&t->m, &t->set, t->alerts, TUI_ALERTS_MAX);
 	t->nalerts += check_alerts(t, t->alerts + t->nalerts, TUI_ALERTS_MAX - t->nalerts);
+	feed_sample(t);
+	err = ns_counts_update(t);
+	if (err)
+		return err;
 	return rebuild_rows(t);
 }
 
@@ -898,6 +1222,30 @@ static void draw_status(struct tui *t, int y)
 	} else if (worker_active(t) && tui_now_ms() - t->req_ms > 300) {
 		attrset(A_BOLD);
 		x += put_lit(y, 0, t->W, "collecting... ");
+		attrset(A_NORMAL);
+	}
+	if (t->feed && (t->fst_cur.lost || t->fst_cur.overruns)) {
+		char lb[64];
+		int n = t->fst_cur.lost ? snprintf(lb, sizeof(lb), "LOST %" PRIu64 " events  ", t->fst_cur.lost) :
+					  snprintf(lb, sizeof(lb), "LOST: %" PRIu64 " overruns  ", t->fst_cur.overruns);
+
+		attrset(A_BOLD | (t->color ? COLOR_PAIR(PAIR_RED) : 0));
+		x += put_safe(y, x, t->W - x, lb, (size_t)n);
+		attrset(A_NORMAL);
+	}
+	if (t->feed_note_shown && tui_now_ms() < t->feed_note_until && t->feed_note[0] && x < t->W) {
+		/* at most a third of the line: the rest of the status stays; t shows all of it */
+		int cap = t->W / 3 > 24 ? t->W / 3 : 24;
+		int w = escaped_width(t, t->feed_note, strlen(t->feed_note));
+
+		attrset(A_BOLD);
+		if (w <= cap) {
+			x += put_str(t, y, x, t->W - x, t->feed_note);
+		} else {
+			x += put_str(t, y, x, cap - 8 < t->W - x ? cap - 8 : t->W - x, t->feed_note);
+			x += put_lit(y, x, t->W - x, "... (t)");
+		}
+		x += put_lit(y, x, t->W - x, "  ");
 		attrset(A_NORMAL);
 	}
 	if (t->coll_err) {
@@ -1220,6 +1568,387 @@ static void draw_detail(struct tui *t, int y, int h)
 	}
 }
 
+/* ---- the transitions and recently closed views ----------------------------- */
+
+struct vline {
+	char text[112]; /* our own words and numbers: safe to draw */
+	attr_t attr;
+};
+
+static void vl_set(struct vline *l, attr_t attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void vl_set(struct vline *l, attr_t attr, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->text, sizeof(l->text), fmt, ap);
+	va_end(ap);
+	l->attr = attr;
+}
+
+static attr_t red_bold(const struct tui *t)
+{
+	return A_BOLD | (t->color ? COLOR_PAIR(PAIR_RED) : 0);
+}
+
+/* The bar over both views: title, scope and source (scope may be a -N name). */
+static void view_bar(struct tui *t, int y, const char *title, const char *extra)
+{
+	struct obuf *o = &t->tmp;
+
+	attrset(A_REVERSE | A_BOLD);
+	move(y, 0);
+	hline(' ', t->W);
+	o->len = 0;
+	obuf_printf(o, " %s  scope: %s  source: %s%s", title, t->feed_scope ? t->feed_scope : "-",
+		    t->feed ? feed_source_name(feed_source(t->feed)) : "none", extra ? extra : "");
+	if (!o->err)
+		put_raw(t, y, 0, t->W, o->buf, o->len, false);
+	attrset(A_NORMAL);
+}
+
+/* Lines y.. of the view: "LOST" first when samples were lost, the reason
+ * when there is no feed.  Returns the next free line. */
+static int view_preamble(struct tui *t, int y, int ymax)
+{
+	char buf[160];
+	int n;
+
+	if (y < ymax && t->feed && (t->fst_cur.lost || t->fst_cur.overruns)) {
+		if (t->fst_cur.lost)
+			n = snprintf(buf, sizeof(buf), "LOST %" PRIu64 " samples: the kernel dropped them, the counts below miss them",
+				     t->fst_cur.lost);
+		else
+			n = snprintf(buf, sizeof(buf), "LOST: the destroy groups overran %" PRIu64 " times (closes missed)",
+				     t->fst_cur.overruns);
+		attrset(red_bold(t) | A_REVERSE);
+		put_safe(y++, 0, t->W, buf, (size_t)n);
+		attrset(A_NORMAL);
+	}
+	if (y < ymax && (!t->feed || t->feed_err)) {
+		attrset(A_BOLD);
+		put_lit(y, 1, t->W - 1, t->feed ? "the event source stopped; the counts stay as they were" :
+						  "rates unavailable; top runs on snapshots only:");
+		attrset(A_NORMAL);
+		y++;
+		if (y < ymax)
+			put_str(t, y++, 3, t->W - 3, t->feed_note);
+	} else if (y < ymax && t->feed_note[0]) {
+		/* a source skipped on the way, or no bytes in the lifetimes */
+		attrset(A_DIM);
+		put_str(t, y++, 1, t->W - 1, t->feed_note);
+		attrset(A_NORMAL);
+	}
+	return y;
+}
+
+static void draw_lines(int y, int x, int w, int h, const struct vline *v, size_t n, size_t top)
+{
+	for (size_t i = top; i < n && (int)(i - top) < h; i++) {
+		attrset(v[i].attr);
+		put_safe(y + (int)(i - top), x, w, v[i].text, strlen(v[i].text));
+	}
+	attrset(A_NORMAL);
+}
+
+static void draw_transitions(struct tui *t, int y, int h)
+{
+	static const enum lt_end ends[] = {LT_END_NORMAL, LT_END_RESET, LT_END_REFUSED, LT_END_TIMEOUT,
+					   LT_END_NEVER_ESTABLISHED, LT_END_UNKNOWN};
+	static const enum lt_closer closers[] = {LT_CLOSER_ACTIVE, LT_CLOSER_PASSIVE, LT_CLOSER_SIMULTANEOUS};
+	struct vline left[TUI_PAIRS_MAX], right[24];
+	const struct feed_stats *c = &t->fst_cur, *p = &t->fst_prev;
+	uint64_t ms = t->feed_cur_ms - t->feed_prev_ms;
+	size_t nl = 0, nr = 0, total;
+	int ymax = y + h, lw = 50;
+	bool side;
+	char extra[96], d[32];
+
+	tui_fmt_duration(t->feed_cur_ms - t->feed_start_ms, d, sizeof(d));
+	snprintf(extra, sizeof(extra), "  /s over the last %.2fs  since %s  (not filtered)", (double)ms / 1000.0, d);
+	view_bar(t, y++, "Transitions", t->feed ? extra : NULL);
+	y = view_preamble(t, y, ymax);
+	if (!t->feed || y >= ymax)
+		return;
+
+	for (size_t i = 0; i < t->nrates; i++) {
+		const struct tui_pair_rate *r = &t->rates[i];
+
+		vl_set(&left[nl++], r->delta ? A_BOLD : A_NORMAL, "%-12s -> %-12s %9.1f %10" PRIu64,
+			  tui_tcp_state_name(r->old_state, false), tui_tcp_state_name(r->new_state, false), r->per_s,
+			  r->total);
+	}
+	vl_set(&right[nr++], A_NORMAL, "%-22s %9.1f %10" PRIu64, "opened actively",
+		  tui_rate(p->opened_active, c->opened_active, ms), c->opened_active);
+	vl_set(&right[nr++], A_NORMAL, "%-22s %9.1f %10" PRIu64, "opened passively",
+		  tui_rate(p->opened_passive, c->opened_passive, ms), c->opened_passive);
+	vl_set(&right[nr++], A_NORMAL, "%-22s %9.1f %10" PRIu64, "closed",
+		  tui_rate(p->closed, c->closed, ms), c->closed);
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		enum lt_end e = ends[i];
+
+		if (e == LT_END_UNKNOWN && !c->ends[e])
+			continue;
+		vl_set(&right[nr++], A_NORMAL, "  %-20s %9.1f %10" PRIu64, lt_end_name(e),
+			  tui_rate(p->ends[e], c->ends[e], ms), c->ends[e]);
+	}
+	for (size_t i = 0; i < sizeof(closers) / sizeof(closers[0]); i++) {
+		enum lt_closer k = closers[i];
+		char name[32];
+
+		snprintf(name, sizeof(name), "closer %s", lt_closer_name(k));
+		vl_set(&right[nr++], A_NORMAL, "%-22s %9.1f %10" PRIu64, name, tui_rate(p->closers[k], c->closers[k], ms),
+			  c->closers[k]);
+	}
+	vl_set(&right[nr++], c->lost ? red_bold(t) : A_NORMAL, "%-22s %9.1f %10" PRIu64, "lost samples",
+		  tui_rate(p->lost, c->lost, ms), c->lost);
+	if (feed_source(t->feed) == FEED_SRC_DESTROY || c->overruns)
+		vl_set(&right[nr++], c->overruns ? red_bold(t) : A_NORMAL, "%-22s %9s %10" PRIu64,
+			  "destroy overruns", "", c->overruns);
+	if (!t->opt->all_netns)
+		vl_set(&right[nr++], A_DIM, "%-22s %9s %10" PRIu64, "other namespaces", "", c->unattributed);
+	if (c->evicted)
+		vl_set(&right[nr++], A_DIM, "%-22s %9s %10" PRIu64, "forgotten (too many)", "", c->evicted);
+	if (feed_source(t->feed) == FEED_SRC_DESTROY)
+		vl_set(&right[nr++], A_DIM, "%s", "destroy groups: closes only, no opens");
+
+	if (!nl)
+		vl_set(&left[nl++], A_DIM, "%s", "no transition yet");
+	side = t->W >= 2 * lw + 2;
+	attrset(A_BOLD | A_UNDERLINE);
+	put_lit(y, 0, lw, "Old state       New state           /s      Total");
+	if (side)
+		put_lit(y, lw + 2, t->W - lw - 2, "Connections                   /s      Total");
+	attrset(A_NORMAL);
+	y++;
+	h = ymax - y;
+	if (h <= 0)
+		return;
+	total = side ? nl : nl + 1 + nr;
+	if (t->vtop + (size_t)h > total)
+		t->vtop = total > (size_t)h ? total - (size_t)h : 0;
+	t->view_h = h;
+	if (side) {
+		draw_lines(y, 0, lw, h, left, nl, t->vtop);
+		draw_lines(y, lw + 2, t->W - lw - 2, h, right, nr, 0);
+		return;
+	}
+	/* stacked: the pairs, the counters' heading, the counters */
+	for (size_t k = t->vtop; k < total && (int)(k - t->vtop) < h; k++) {
+		int yy = y + (int)(k - t->vtop);
+		const struct vline *v = k < nl ? &left[k] : k > nl ? &right[k - nl - 1] : NULL;
+
+		attrset(v ? v->attr : A_BOLD | A_UNDERLINE);
+		put_lit(yy, 0, t->W, v ? v->text : "Connections                   /s      Total");
+	}
+	attrset(A_NORMAL);
+}
+
+static const char *end_short(enum lt_end e)
+{
+	static const char *const n[] = {"unknown", "normal", "reset", "refused", "timeout", "never-est"};
+
+	return (unsigned)e < sizeof(n) / sizeof(n[0]) ? n[e] : "?";
+}
+
+static const char *who_short(int v, bool closer)
+{
+	if (closer) {
+		switch ((enum lt_closer)v) {
+		case LT_CLOSER_NONE:
+			return "-";
+		case LT_CLOSER_ACTIVE:
+			return "act";
+		case LT_CLOSER_PASSIVE:
+			return "pas";
+		case LT_CLOSER_SIMULTANEOUS:
+			return "sim";
+		case LT_CLOSER_UNKNOWN:
+			break;
+		}
+		return "?";
+	}
+	switch ((enum lt_opener)v) {
+	case LT_OPENER_ACTIVE:
+		return "act";
+	case LT_OPENER_PASSIVE:
+		return "pas";
+	case LT_OPENER_UNKNOWN:
+		break;
+	}
+	return "?";
+}
+
+static void fmt_endpoint(int family, const uint8_t *addr, uint16_t port, char *buf, size_t len)
+{
+	char a[64];
+
+	sock_addr_str(family, addr, a, sizeof(a));
+	if (family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", a, port);
+	else
+		snprintf(buf, len, "%s:%u", a, port);
+}
+
+static void fmt_lt_duration(const struct sock_lifetime *lt, char *buf, size_t len)
+{
+	char d[32];
+
+	if (!lt->open_ns) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (lt->duration_ns < 1000000)
+		snprintf(d, sizeof(d), "%.2fms", (double)lt->duration_ns / 1e6);
+	else
+		tui_fmt_duration(lt->duration_ns / 1000000, d, sizeof(d));
+	snprintf(buf, len, "%s%s", lt->complete ? "" : ">=", d);
+}
+
+/* Monotonic ns of an event to the wall clock, "HH:MM:SS". */
+static void fmt_mono_time(uint64_t mono_ns, char *buf, size_t len)
+{
+	struct timespec rt, mt;
+	struct tm tm;
+	time_t when;
+	uint64_t now_ns;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	now_ns = (uint64_t)mt.tv_sec * 1000000000ULL + (uint64_t)mt.tv_nsec;
+	when = rt.tv_sec - (time_t)((now_ns > mono_ns ? now_ns - mono_ns : 0) / 1000000000ULL);
+	if (!mono_ns || !localtime_r(&when, &tm) || !strftime(buf, len, "%H:%M:%S", &tm))
+		snprintf(buf, len, "--:--:--");
+}
+
+static void draw_closed(struct tui *t, int y, int h)
+{
+	struct obuf *o = &t->tmp;
+	int ymax = y + h, lw = 5, rw = 6, statew;
+	char extra[160], a[80];
+	size_t end;
+
+	snprintf(extra, sizeof(extra), "  %zu shown of %zu kept%s", t->nrecent, t->recent_kept,
+		 t->lfilter ? "  (filtered)" : t->lfilter_skipped ? "  (not filtered)" : "");
+	view_bar(t, y++, "Recently closed", t->feed ? extra : NULL);
+	y = view_preamble(t, y, ymax);
+	if (!t->feed || y >= ymax)
+		return;
+	if (t->lfilter_skipped) {
+		attrset(A_DIM);
+		put_lit(y++, 1, t->W - 1,
+			"the filter is not applied here: it needs processes or namespaces, which closed connections lack");
+		attrset(A_NORMAL);
+		if (y >= ymax)
+			return;
+	}
+	h = ymax - y - 1;
+	t->view_h = h > 0 ? h : 1;
+	if (t->vtop + (size_t)t->view_h > t->nrecent)
+		t->vtop = t->nrecent > (size_t)t->view_h ? t->nrecent - (size_t)t->view_h : 0;
+	end = h > 0 && t->vtop + (size_t)h < t->nrecent ? t->vtop + (size_t)h : t->nrecent;
+	for (size_t i = t->vtop; i < end; i++) {
+		const struct sock_lifetime *lt = &t->recent[i];
+		int n;
+
+		fmt_endpoint(lt->family, lt->laddr, lt->lport, a, sizeof(a));
+		n = (int)strlen(a);
+		lw = n > lw ? n : lw;
+		fmt_endpoint(lt->family, lt->raddr, lt->rport, a, sizeof(a));
+		n = (int)strlen(a);
+		rw = n > rw ? n : rw;
+	}
+	/* Closed Local Remote Duration End Op/Cl Process Bytes, then the states in what is left */
+	statew = t->W - (lw + rw + 70);
+	attrset(A_BOLD | A_UNDERLINE);
+	o->len = 0;
+	obuf_printf(o, " %-8s %-*s %-*s %-8s %-9s %-7s %-16s %-12s %s", "Closed", lw, "Local", rw, "Remote",
+		    "Duration", "End", "Op/Cl", "Process", "Bytes out/in", "States");
+	if (!o->err)
+		put_safe(y, 0, t->W, o->buf, o->len);
+	attrset(A_NORMAL);
+	y++;
+	if (!t->nrecent) {
+		attrset(A_DIM);
+		put_lit(y, 1, t->W - 1, t->recent_kept ? "no closed connection matches the filter" :
+							 "no connection closed yet");
+		attrset(A_NORMAL);
+		return;
+	}
+	for (size_t i = t->vtop; i < end; i++) {
+		const struct sock_lifetime *lt = &t->recent[i];
+		char tm[16], la[80], ra[80], dur[32], oc[16], bytes[48], states[LT_MAX_STATES * 14 + 2];
+		int yy = y + (int)(i - t->vtop), x;
+
+		fmt_mono_time(lt->close_ns, tm, sizeof(tm));
+		fmt_endpoint(lt->family, lt->laddr, lt->lport, la, sizeof(la));
+		fmt_endpoint(lt->family, lt->raddr, lt->rport, ra, sizeof(ra));
+		fmt_lt_duration(lt, dur, sizeof(dur));
+		snprintf(oc, sizeof(oc), "%s/%s", who_short(lt->opener, false), who_short(lt->closer, true));
+		if (lt->has_tcp_info) {
+			uint64_t sent = lt->bytes_sent >= lt->bytes_retrans ? lt->bytes_sent - lt->bytes_retrans : 0;
+			uint64_t rcvd = lt->end == LT_END_NORMAL && lt->bytes_received ? lt->bytes_received - 1 :
+											   lt->bytes_received;
+
+			snprintf(bytes, sizeof(bytes), "%" PRIu64 "/%" PRIu64, sent, rcvd);
+		} else {
+			snprintf(bytes, sizeof(bytes), "-");
+		}
+		o->len = 0;
+		obuf_printf(o, " %-8s %-*s %-*s %-8s ", tm, lw, la, rw, ra, dur);
+		x = put_safe(yy, 0, t->W, o->buf, o->len);
+		attrset(lt->end == LT_END_NORMAL ? A_NORMAL : lt->end == LT_END_UNKNOWN ? A_DIM : red_bold(t));
+		o->len = 0;
+		obuf_printf(o, "%-9s ", end_short(lt->end));
+		x += put_safe(yy, x, t->W - x, o->buf, o->len);
+		attrset(A_NORMAL);
+		o->len = 0;
+		obuf_printf(o, "%-7s ", oc);
+		x += put_safe(yy, x, t->W - x, o->buf, o->len);
+		/* the process name is the kernel's comm: untrusted */
+		o->len = 0;
+		if (lt->pid && lt->comm[0])
+			obuf_printf(o, "%.16s[%" PRIu32 "]", lt->comm, lt->pid);
+		else if (lt->pid)
+			obuf_printf(o, "pid %" PRIu32, lt->pid);
+		else
+			obuf_putc(o, '-');
+		if (!o->err && x < t->W)
+			put_raw(t, yy, x, 16 < t->W - x ? 16 : t->W - x, o->buf, o->len, false);
+		x += 17;
+		if (x < t->W)
+			x += put_safe(yy, x, t->W - x, bytes, strlen(bytes));
+		tui_fmt_states(lt->states, lt->nstates, lt->states_truncated, false, ">", states, sizeof(states));
+		if ((int)strlen(states) > statew)
+			tui_fmt_states(lt->states, lt->nstates, lt->states_truncated, true, ">", states, sizeof(states));
+		x = t->W - (statew > 0 ? statew : 0);
+		if (x < t->W && statew > 0)
+			put_safe(yy, x, statew, states, strlen(states));
+	}
+}
+
+/* --all-netns: "netns: host 120  docker:web 30  ..." under the counters. */
+static void draw_nsline(struct tui *t, int y)
+{
+	struct obuf *o = &t->tmp;
+	int x;
+
+	move(y, 0);
+	clrtoeol();
+	attrset(A_BOLD);
+	x = put_lit(y, 0, t->W, "netns: ");
+	attrset(A_NORMAL);
+	o->len = 0;
+	for (size_t i = 0; i < t->nnsc; i++)
+		obuf_printf(o, "%s%s %lu", i ? "  " : "", t->nsc[i].label, t->nsc[i].n);
+	if (t->ns_nonempty > t->nnsc)
+		obuf_printf(o, "  +%zu more: %lu", t->ns_nonempty - t->nnsc, t->ns_other);
+	if (!t->nnsc)
+		obuf_puts(o, t->have_data ? "no sockets" : "-");
+	if (!o->err)
+		put_raw(t, y, x, t->W - x, o->buf, o->len, false);
+}
+
 static const char *const help_lines[] = {
 	"sockscope top: keys",
 	"",
@@ -1237,6 +1966,9 @@ static const char *const help_lines[] = {
 	"  p               show owning processes",
 	"  i               show tcp_info: rtt, cwnd, retrans, tx/s, rx/s",
 	"  Enter  d        details of the selected socket",
+	"  t               transitions: rate and total per state pair, opens, ends, lost",
+	"  c               recently closed connections: lifetime, states, how they ended",
+	"                  (t or c again: back to the sockets; Up Down PgUp PgDn scroll)",
 	"  space           pause (keeps drawing, stops collecting)",
 	"  ^L              redraw the screen",
 	"",
@@ -1283,7 +2015,13 @@ static void draw_footer(struct tui *t, int y)
 		return;
 	}
 	attrset(A_DIM);
-	put_lit(y, 0, t->W, "q quit  ? help  / filter  g group  p procs  i info  d details  space pause  < > r sort");
+	if (t->view != VIEW_SOCKETS)
+		put_lit(y, 0, t->W, t->view == VIEW_TRANSITIONS ?
+			"q quit  ? help  t back to sockets  c closed  / filter  Up Down scroll  space pause" :
+			"q quit  ? help  c back to sockets  t transitions  / filter  Up Down scroll  space pause");
+	else
+		put_lit(y, 0, t->W,
+			"q quit  ? help  / filter  g group  p procs  i info  d details  t rates  c closed  space pause  < > r sort");
 	attrset(A_NORMAL);
 }
 
@@ -1303,11 +2041,17 @@ static void draw(struct tui *t)
 	draw_status(t, y++);
 	if (t->H - y > 6)
 		draw_alerts(t, y++);
-	if (t->detail && t->H - y > 12)
+	if (t->opt->all_netns && t->H - y > 8)
+		draw_nsline(t, y++);
+	if (t->detail && t->view == VIEW_SOCKETS && t->H - y > 12)
 		detail_h = (t->H - y) / 3 > 9 ? 9 : (t->H - y) / 3;
 	t->table_y = y;
 	t->table_h = t->H - y - 1 - detail_h;
-	if (t->group == GROUP_NONE)
+	if (t->view == VIEW_TRANSITIONS)
+		draw_transitions(t, y, t->table_h);
+	else if (t->view == VIEW_CLOSED)
+		draw_closed(t, y, t->table_h);
+	else if (t->group == GROUP_NONE)
 		draw_table(t, y, t->table_h);
 	else
 		draw_groups(t, y, t->table_h);
@@ -1354,13 +2098,9 @@ static void send_filter(struct tui *t)
 {
 	char expr[TUI_FILTER_MAX + 64];
 
-	if (t->kind_view >= KIND_MAX)
-		snprintf(expr, sizeof(expr), "%s", t->filter_text);
-	else if (t->filter_text[0])
-		snprintf(expr, sizeof(expr), "netid %s and ( %s )", kind_get(t->kind_view)->name, t->filter_text);
-	else
-		snprintf(expr, sizeof(expr), "netid %s", kind_get(t->kind_view)->name);
+	compose_filter(t, expr, sizeof(expr));
 	request(t, expr, true);
+	life_filter_set(t);
 }
 
 /* n: all the kinds asked for, then each of them in turn. */
@@ -1466,6 +2206,42 @@ static int handle_key(struct tui *t, int ch)
 		t->help = false;
 		return ch == 'q' || ch == KEY_F(10) ? ACT_QUIT : ACT_REDRAW;
 	}
+	t->feed_note_shown = false; /* said once: the views keep saying it */
+	if (t->view != VIEW_SOCKETS) {
+		long vpage = t->view_h > 2 ? t->view_h - 1 : 1, d = 0;
+
+		switch (ch) {
+		case KEY_UP:
+		case 'k':
+			d = -1;
+			break;
+		case KEY_DOWN:
+		case 'j':
+			d = 1;
+			break;
+		case KEY_PPAGE:
+			d = -vpage;
+			break;
+		case KEY_NPAGE:
+			d = vpage;
+			break;
+		case KEY_HOME:
+			d = -(long)TUI_PAIRS_MAX - TUI_RECENT_MAX;
+			break;
+		case KEY_END:
+			d = (long)TUI_PAIRS_MAX + TUI_RECENT_MAX;
+			break;
+		case KEY_MOUSE:
+			return ACT_NONE;
+		default:
+			break;
+		}
+		if (d) {
+			/* drawing clamps it to the lines there are */
+			t->vtop = d < 0 && (size_t)-d > t->vtop ? 0 : (size_t)((long)t->vtop + d);
+			return ACT_REDRAW;
+		}
+	}
 	switch (ch) {
 	case 'q':
 	case 'Q':
@@ -1561,6 +2337,16 @@ static int handle_key(struct tui *t, int ch)
 	case 'D':
 		t->detail = !t->detail;
 		return ACT_REDRAW;
+	case 't':
+	case 'T':
+		t->view = t->view == VIEW_TRANSITIONS ? VIEW_SOCKETS : VIEW_TRANSITIONS;
+		t->vtop = 0;
+		return ACT_REDRAW;
+	case 'c':
+	case 'C':
+		t->view = t->view == VIEW_CLOSED ? VIEW_SOCKETS : VIEW_CLOSED;
+		t->vtop = 0;
+		return ACT_REDRAW;
 	case ' ':
 		t->paused = !t->paused;
 		if (!t->paused && tui_now_ms() >= t->next_ms)
@@ -1594,6 +2380,8 @@ static int setup_view(struct tui *t, char *err, size_t errlen)
 		for (size_t i = 0; i < sizeof(def) / sizeof(def[0]); i++)
 			if ((t->base[t->nbase] = column_find(def[i])))
 				t->nbase++;
+		if (opt->all_netns && (t->base[t->nbase] = column_find("where")))
+			t->nbase++;
 	}
 	t->owners_on = opt->processes;
 	t->info_on = opt->info;
@@ -1743,6 +2531,8 @@ int tui_run(const struct options *opt, char *err, size_t errlen)
 	}
 	pipeline_col_ctx(&t->p, &t->cc);
 	t->cc.owners = NULL;
+	life_filter_set(t);
+	feed_setup(t); /* never fatal: without a source the views say why */
 	rc = worker_start(t);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start the collector: %s", strerror(-rc));
@@ -1789,8 +2579,11 @@ out_signals:
 		delscreen(scr);
 out_pipeline:
 	worker_stop(t); /* after endwin: the terminal is back even if a collection is slow */
-	pipeline_fini(&t->p);
+	feed_close(t->feed);
+	pipeline_fini(&t->p); /* after the feed: it borrows the namespace fd */
 out_early:
+	filter_free(t->lfilter);
+	free(t->ns_counts);
 	procmap_free(t->owners_map);
 	group_free(&t->groups);
 	free(t->rows);

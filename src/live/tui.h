@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "columns.h"
+#include "feed.h"
 #include "obuf.h"
 #include "options.h"
 #include "sock.h"
@@ -128,6 +129,36 @@ uint32_t tui_model_spark(const struct tui_model *m, int state, size_t k);
  * owner over the last TUI_CW_LEN - 1 refreshes; LISTEN with a full accept
  * queue).  Returns how many were written (at most max). */
 size_t tui_alerts(const struct tui_model *m, const struct sock_set *set, struct tui_alert *out, size_t max);
+/* ---- transition rates (top's transitions view) ------------------------ */
+
+#define TUI_PAIRS_MAX (FEED_NSTATES * FEED_NSTATES)
+
+/* One (old state -> new state) pair of the event feed over one interval. */
+struct tui_pair_rate {
+	uint8_t old_state, new_state; /* kernel TCP_* numbers, 0..FEED_NSTATES-1 */
+	uint64_t total;               /* cumulative, since the feed started */
+	uint64_t delta;               /* in the interval */
+	double per_s;                 /* delta / interval */
+};
+
+/* Per-pair rates between two cumulative snapshots of feed_get_pairs() taken
+ * elapsed_ms apart; prev and cur are the [FEED_NSTATES][FEED_NSTATES]
+ * arrays, row-major, [old][new] (prev NULL: all zero, i.e. since the start).  Pairs never
+ * seen (total 0) are left out; a counter that went backwards counts 0.
+ * Sorted by rate, then total, descending, then by old and new state.
+ * Writes at most max entries; returns how many. */
+size_t tui_pair_rates(const uint64_t *prev, const uint64_t *cur, uint64_t elapsed_ms, struct tui_pair_rate *out, size_t max);
+/* (cur - prev) per second over elapsed_ms; 0 when it went backwards or no
+ * time passed. */
+double tui_rate(uint64_t prev, uint64_t cur, uint64_t elapsed_ms);
+/* A kernel TCP_* state: the full name ("SYN-SENT", "NEW-SYN-RECV") or the
+ * compact one ("SS", "NSR") of the recently closed view; "?" if unknown. */
+const char *tui_tcp_state_name(int st, bool compact);
+/* The states a connection went through, joined by sep ("SS>ES>FW1>FW2>CL");
+ * "+" appended when the list was truncated.  Always NUL-terminated. */
+void tui_fmt_states(const uint8_t *states, size_t n, bool truncated, bool compact, const char *sep, char *buf,
+		    size_t len);
+
 /* "3m12s", "45s", "1h02m", "2d03h", "850ms". */
 void tui_fmt_duration(uint64_t ms, char *buf, size_t len);
 /* Monotonic clock in ms. */

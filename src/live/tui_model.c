@@ -426,3 +426,90 @@ size_t tui_alerts(const struct tui_model *m, const struct sock_set *set, struct 
 	}
 	return n;
 }
+
+/* ---- transition rates -------------------------------------------------------- */
+
+double tui_rate(uint64_t prev, uint64_t cur, uint64_t elapsed_ms)
+{
+	if (!elapsed_ms || cur <= prev)
+		return 0.0;
+	return (double)(cur - prev) * 1000.0 / (double)elapsed_ms;
+}
+
+static int cmp_pair_rate(const void *a, const void *b)
+{
+	const struct tui_pair_rate *x = a, *y = b;
+
+	if (x->delta != y->delta) /* the same interval for all: delta orders as the rate */
+		return x->delta > y->delta ? -1 : 1;
+	if (x->total != y->total)
+		return x->total > y->total ? -1 : 1;
+	if (x->old_state != y->old_state)
+		return x->old_state < y->old_state ? -1 : 1;
+	return (x->new_state > y->new_state) - (x->new_state < y->new_state);
+}
+
+size_t tui_pair_rates(const uint64_t *prev, const uint64_t *cur, uint64_t elapsed_ms, struct tui_pair_rate *out,
+		      size_t max)
+{
+	struct tui_pair_rate all[TUI_PAIRS_MAX];
+	size_t n = 0;
+
+	for (int o = 0; o < FEED_NSTATES; o++) {
+		for (int s = 0; s < FEED_NSTATES; s++) {
+			uint64_t c = cur[o * FEED_NSTATES + s], p = prev ? prev[o * FEED_NSTATES + s] : 0;
+			struct tui_pair_rate *r;
+
+			if (!c)
+				continue;
+			r = &all[n++];
+			r->old_state = (uint8_t)o;
+			r->new_state = (uint8_t)s;
+			r->total = c;
+			r->delta = c > p ? c - p : 0;
+			r->per_s = tui_rate(p, c, elapsed_ms);
+		}
+	}
+	qsort(all, n, sizeof(all[0]), cmp_pair_rate);
+	if (n > max)
+		n = max;
+	if (n)
+		memcpy(out, all, n * sizeof(all[0]));
+	return n;
+}
+
+const char *tui_tcp_state_name(int st, bool compact)
+{
+	static const char *const short_names[FEED_NSTATES] = {
+		[SK_ESTABLISHED] = "ES", [SK_SYN_SENT] = "SS",  [SK_SYN_RECV] = "SR",   [SK_FIN_WAIT1] = "FW1",
+		[SK_FIN_WAIT2] = "FW2",  [SK_TIME_WAIT] = "TW", [SK_CLOSE] = "CL",      [SK_CLOSE_WAIT] = "CW",
+		[SK_LAST_ACK] = "LA",    [SK_LISTEN] = "LI",    [SK_CLOSING] = "CG",    [SK_KERNEL_NEW_SYN_RECV] = "NSR",
+	};
+
+	if (st <= 0 || st >= FEED_NSTATES)
+		return "?";
+	if (compact)
+		return short_names[st];
+	if (st == SK_KERNEL_NEW_SYN_RECV)
+		return "NEW-SYN-RECV";
+	return state_name(st);
+}
+
+void tui_fmt_states(const uint8_t *states, size_t n, bool truncated, bool compact, const char *sep, char *buf,
+		    size_t len)
+{
+	size_t off = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < len; i++) {
+		int w = snprintf(buf + off, len - off, "%s%s", i ? sep : "", tui_tcp_state_name(states[i], compact));
+
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	if (truncated && off < len)
+		snprintf(buf + off, len - off, "+");
+}
