@@ -93,7 +93,7 @@ struct options {
 	unsigned samples;        /* check --samples */
 	const char *thresholds[32]; /* check --threshold RULE=W:C, repeatable */
 	size_t nthresholds;
-	enum ev_source ev_source; /* events --source */
+	enum ev_source ev_source; /* events and exporter --source (exporter --no-events: poll) */
 	bool lifetimes;          /* events --lifetimes */
 	bool mount_tracefs;      /* events --mount-tracefs */
 	unsigned long count;     /* events --count=N, 0: no limit */
