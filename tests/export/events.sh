@@ -34,8 +34,6 @@ trap cleanup_ns EXIT
 ip netns add "$NS" || skip "cannot create a network namespace"
 ip -n "$NS" link set lo up
 inns() { ip netns exec "$NS" "$@"; }
-# in the namespace by exec (ip netns exec forks: its pid is not the command's)
-innsx() { nsenter --net="/run/netns/$NS" "$@"; }
 
 # start_exporter NAME COMMAND...: sets EADDR, EPID
 start_exporter() {
@@ -143,7 +141,9 @@ fi
 stop "$EPID"
 
 # --- inside the namespace: its own scope, a listener older than the exporter -
-innsx python3 -c "
+# nsenter execs (ip netns exec forks, and a function run in the background is
+# a subshell): $! is the python process itself, which cleanup kills
+nsenter --net="/run/netns/$NS" python3 -c "
 import socket
 l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(('127.0.0.1', $((BASE + 7)))); l.listen(64)
