@@ -170,8 +170,11 @@ done
 # each scrape is one more connection of the namespace (to the exporter): o1's and o2's own
 d=$(delta "$T/o1.txt" "$T/o2.txt" 'sockscope_tcp_connections_opened_total{side="passive"}')
 check "own namespace: children of a listener older than the exporter counted ($K + 1 scrape, got $d)" test "$d" = $((K + 1))
+# the scrape's curl may be gone before the drain thread reads its
+# /proc/PID/task/TID/ns/net: its connect() is then unattributed (seen under ASan)
 d=$(delta "$T/o1.txt" "$T/o2.txt" 'sockscope_tcp_connections_opened_total{side="active"}')
-check "own namespace: active opens $K + 1 scrape (got $d)" test "$d" = $((K + 1))
+check "own namespace: active opens $K, + 1 scrape unless its curl exited first (got $d)" \
+	test "$d" -ge "$K" -a "$d" -le $((K + 1))
 stop "$EPID"
 
 # --- the destroy groups: closes only --------------------------------------
