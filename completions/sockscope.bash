@@ -56,7 +56,7 @@ _sockscope_options()
 	exporter) printf '%s\n' --tcp -t --udp -u --raw -w --unix -x --packet -0 --mptcp -M --query -A --family --ipv4 -4 \
 		--ipv6 -6 --processes -p --net -N --all-netns --host-root --cgroup-root --backend --threshold \
 		--web.listen-address --web.telemetry-path --web.config.file --web.systemd-socket --web.max-connections \
-		"${always[@]}" ;;
+		--source --mount-tracefs --no-events "${always[@]}" ;;
 	*) printf '%s\n' "${common[@]}" "${show[@]}" --kill -K --no-legend --watch --events -E "${always[@]}" ;;
 	esac
 }

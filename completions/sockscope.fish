@@ -182,6 +182,9 @@ complete -c sockscope -n $ex -l web.telemetry-path -x -d 'the metrics path'
 complete -c sockscope -n $ex -l web.config.file -r -F -d 'TLS and basic auth (exporter toolkit format)'
 complete -c sockscope -n $ex -l web.systemd-socket -d 'socket activation'
 complete -c sockscope -n $ex -l web.max-connections -x -d 'connections served at once'
+complete -c sockscope -n $ex -l source -x -a 'auto tracepoint destroy poll' -d 'event source of the transition counters'
+complete -c sockscope -n $ex -l mount-tracefs -d 'mount tracefs if it is not mounted'
+complete -c sockscope -n $ex -l no-events -d 'no transition counters'
 
 # events only (it also takes -4 -6 -n -H -N -f, below for it)
 set -l ev '__sockscope_cmd_is events'

@@ -90,6 +90,7 @@ enum opt_id {
 	OPT_EV_COUNT,
 	OPT_DURATION,
 	OPT_MOUNT_TRACEFS,
+	OPT_NO_EVENTS,
 	OPT_WEB_LISTEN,
 	OPT_WEB_PATH,
 	OPT_WEB_CONFIG,
@@ -196,14 +197,17 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 			   "set a rule's warning and critical levels (repeatable)"},
 	[OPT_WINDOW] = {"window", 0, OA_REQUIRED, "SECONDS", NULL, C_CHECK,
 			"watch connections for SECONDS: the rate rules"},
-	[OPT_SOURCE] = {"source", 0, OA_REQUIRED, "WHICH", "auto tracepoint destroy poll", C_EVENTS | C_LIST | C_TOP,
+	[OPT_SOURCE] = {"source", 0, OA_REQUIRED, "WHICH", "auto tracepoint destroy poll",
+			C_EVENTS | C_LIST | C_TOP | C_EXPORTER,
 			"auto (best first), tracepoint, destroy or poll"},
 	[OPT_LIFETIMES] = {"lifetimes", 0, OA_NONE, NULL, NULL, C_EVENTS,
 			   "one record per ended connection instead of per transition"},
 	[OPT_EV_COUNT] = {"count", 0, OA_REQUIRED, "N", NULL, C_EVENTS, "stop after N records"},
 	[OPT_DURATION] = {"duration", 0, OA_REQUIRED, "SECONDS", NULL, C_EVENTS, "stop after SECONDS"},
-	[OPT_MOUNT_TRACEFS] = {"mount-tracefs", 0, OA_NONE, NULL, NULL, C_EVENTS | C_LIST | C_CHECK | C_TOP,
+	[OPT_MOUNT_TRACEFS] = {"mount-tracefs", 0, OA_NONE, NULL, NULL, C_EVENTS | C_LIST | C_CHECK | C_TOP | C_EXPORTER,
 			       "mount tracefs at /sys/kernel/tracing if missing"},
+	[OPT_NO_EVENTS] = {"no-events", 0, OA_NONE, NULL, NULL, C_EXPORTER,
+			   "no transition counters: open no event source (as --source=poll)"},
 	[OPT_WEB_LISTEN] = {"web.listen-address", 0, OA_REQUIRED, "[HOST]:PORT", NULL, C_EXPORTER,
 			    "listen here (repeatable; default :9877)"},
 	[OPT_WEB_PATH] = {"web.telemetry-path", 0, OA_REQUIRED, "PATH", NULL, C_EXPORTER,
@@ -654,6 +658,9 @@ static int apply(struct options *opt, int id, const char *arg, uint8_t *fam, boo
 		break;
 	case OPT_MOUNT_TRACEFS:
 		opt->mount_tracefs = true;
+		break;
+	case OPT_NO_EVENTS:
+		opt->ev_source = EVSRC_POLL;
 		break;
 	case OPT_WEB_LISTEN:
 		r = nonempty(id, arg, err, errlen);

@@ -94,7 +94,7 @@ struct options {
 	const char *thresholds[32]; /* check --threshold RULE=W:C, repeatable */
 	size_t nthresholds;
 	double window;           /* check --window=SECONDS: the rate rules, 0: none */
-	enum ev_source ev_source; /* events --source */
+	enum ev_source ev_source; /* --source of events, --watch --events, top, check, exporter (--no-events: poll) */
 	bool lifetimes;          /* events --lifetimes */
 	bool mount_tracefs;      /* events --mount-tracefs */
 	unsigned long count;     /* events --count=N, 0: no limit */

@@ -3,7 +3,10 @@
  * exporter_cmd: `sockscope exporter`.  Wires the metrics collection to the
  * HTTP layer (http.c: libmicrohttpd, TLS, basic auth, single flight), maps
  * SIGINT/SIGTERM to a stop and SIGHUP to a reload of the web config, and
- * reports the listening addresses and reload failures on stderr.  The HTTP
+ * reports the listening addresses and reload failures on stderr.  It opens
+ * the event source of the transition counters (metrics_events_open()) unless
+ * --no-events: when none works, one notice and the exporter serves without
+ * those series, never failing because of it.  The HTTP
  * layer is a module (sockscope-http.so) loaded here with dlopen(), so that
  * no other command loads libmicrohttpd, GnuTLS and their dependencies.
  */
@@ -135,6 +138,18 @@ int exporter_run(const struct options *opt)
 		else
 			fprintf(stderr, "sockscope: exporter: %s\n", strerror(-r));
 		return r == -EINVAL ? 2 : 1;
+	}
+	if (opt->ev_source != EVSRC_POLL) {
+		enum feed_source want = opt->ev_source == EVSRC_TRACEPOINT ? FEED_SRC_TRACEPOINT
+					: opt->ev_source == EVSRC_DESTROY  ? FEED_SRC_DESTROY
+									   : FEED_SRC_NONE;
+
+		if (metrics_events_open(m, want, opt->mount_tracefs, err, sizeof(err)) < 0)
+			fprintf(stderr, "sockscope exporter: no event source, serving without the transition counters: %s\n",
+				err[0] ? err : "unknown reason");
+		else if (err[0])
+			fprintf(stderr, "sockscope exporter: %s\n", err);
+		fflush(stderr);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

@@ -11,6 +11,13 @@
  *   sockscope_netns_sockets{netns}             with --all-netns, per namespace, capped
  *   sockscope_series_dropped             what each cap left out
  *   sockscope_build_info, _up, _scrape_duration_seconds, _collector_success
+ * and, when an event source runs (metrics_events_open()), counters that the
+ * feed's thread keeps for the life of the process (never reset):
+ *   sockscope_tcp_transitions_total{from,to}   every TCP state change
+ *   sockscope_tcp_connections_opened_total{side}, _closed_total{end},
+ *   sockscope_tcp_close_initiator_total{closer}
+ *   sockscope_events_lost_total, _overruns_total, _unattributed_total,
+ *   _evicted_total, sockscope_events_source_info{source}
  * Label values are escaped; cardinality is bounded by the caps, never by the
  * number of sockets.  Owners are looked up only while the scrape's deadline
  * allows it; otherwise the answer comes without them and says so.
@@ -18,6 +25,7 @@
 #include "metrics.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +33,7 @@
 
 #include "attrib.h"
 #include "diagnose.h"
+#include "feed.h"
 #include "kind.h"
 #include "needs.h"
 #include "obuf.h"
@@ -42,6 +51,7 @@ struct metrics {
 	struct pipeline p;
 	struct sock_set set;
 	bool ready;
+	struct feed *feed; /* the event counters, NULL without a source */
 };
 
 static double now_s(void)
@@ -78,9 +88,52 @@ void metrics_free(struct metrics *m)
 {
 	if (!m)
 		return;
+	feed_close(m->feed);
 	pipeline_fini(&m->p);
 	sock_set_free(&m->set);
 	free(m);
+}
+
+int metrics_events_open(struct metrics *m, enum feed_source want, bool allow_mount, char *msg, size_t msglen)
+{
+	/* the tracepoint is host-wide: --all-netns counts it all, otherwise
+	 * the events of the namespace inspected (-N, else our own) */
+	struct feed_opts fo = {
+		.want = want,
+		.allow_mount = allow_mount,
+		.scope = m->opt->all_netns ? FEED_SCOPE_HOST : FEED_SCOPE_NETNS,
+		.netns_fd = m->p.netns_fd,
+	};
+	struct feed *f;
+	int r;
+
+	if (m->feed)
+		return -EALREADY;
+	r = feed_open(&f, &fo, msg, msglen);
+	if (r < 0)
+		return r;
+	r = feed_start(f);
+	if (r < 0) {
+		snprintf(msg, msglen, "cannot start the event thread: %s", strerror(-r));
+		feed_close(f);
+		return r;
+	}
+	m->feed = f;
+	/* one collection now, so that the listeners already open place their
+	 * children before the first scrape */
+	if (!m->opt->all_netns) {
+		char *body;
+		size_t len;
+
+		if (metrics_collect(m, 0, &body, &len) == 0)
+			free(body);
+	}
+	return 0;
+}
+
+const char *metrics_events_source(const struct metrics *m)
+{
+	return m->feed ? feed_source_name(feed_source(m->feed)) : NULL;
 }
 
 static void head(struct obuf *o, const char *name, const char *type, const char *help)
@@ -326,6 +379,114 @@ static int keep_sink(void *arg, const struct sock_rec *rec, const struct sock_ex
 	return sock_set_add(k->set, rec, ext);
 }
 
+/* Kernel TCP numbers to sockscope's 11 states: NEW_SYN_RECV (a request
+ * socket) is SYN-RECEIVED, as in every other series; 0 for none. */
+static int pair_state(int kernel)
+{
+	if (kernel == SK_KERNEL_NEW_SYN_RECV)
+		return SK_SYN_RECV;
+	return kernel >= 1 && kernel < SK_STATE_MAX ? kernel : 0;
+}
+
+/* The transitions Linux reports for TCP (sock:inet_sock_set_state, with
+ * NEW_SYN_RECV folded into SYN-RECEIVED; TIME-WAIT lives in a separate
+ * socket the tracepoint does not report): always written, zeros included,
+ * so that a rate exists before the first event.  Any other pair is written
+ * once it has been seen; at most 11 x 11 series. */
+static const uint8_t tcp_pairs[][2] = {
+	{SK_CLOSE, SK_SYN_SENT},        {SK_CLOSE, SK_LISTEN},          {SK_LISTEN, SK_CLOSE},
+	{SK_LISTEN, SK_SYN_RECV},       {SK_SYN_SENT, SK_ESTABLISHED},  {SK_SYN_SENT, SK_CLOSE},
+	{SK_SYN_RECV, SK_ESTABLISHED},  {SK_SYN_RECV, SK_CLOSE},        {SK_ESTABLISHED, SK_FIN_WAIT1},
+	{SK_ESTABLISHED, SK_CLOSE_WAIT}, {SK_ESTABLISHED, SK_CLOSE},    {SK_FIN_WAIT1, SK_FIN_WAIT2},
+	{SK_FIN_WAIT1, SK_CLOSING},     {SK_FIN_WAIT1, SK_CLOSE},       {SK_FIN_WAIT2, SK_CLOSE},
+	{SK_CLOSING, SK_CLOSE},         {SK_CLOSE_WAIT, SK_LAST_ACK},   {SK_CLOSE_WAIT, SK_CLOSE},
+	{SK_LAST_ACK, SK_CLOSE},
+};
+
+static bool pair_known(int from, int to)
+{
+	for (size_t i = 0; i < sizeof(tcp_pairs) / sizeof(tcp_pairs[0]); i++)
+		if (tcp_pairs[i][0] == from && tcp_pairs[i][1] == to)
+			return true;
+	return false;
+}
+
+/* The feed's cumulative counters.  With the destroy groups alone only the
+ * closes are known (the state each socket was destroyed in, no opens, no
+ * end kinds): the series that source cannot know are left out rather than
+ * written as zeros. */
+static void events_series(struct metrics *m, struct obuf *o)
+{
+	uint64_t raw[FEED_NSTATES][FEED_NSTATES], pairs[SK_STATE_MAX][SK_STATE_MAX];
+	enum feed_source src = feed_source(m->feed);
+	bool tp = src == FEED_SRC_TRACEPOINT;
+	struct feed_stats st;
+
+	feed_get_stats(m->feed, &st);
+	feed_get_pairs(m->feed, raw);
+	memset(pairs, 0, sizeof(pairs));
+	for (int a = 0; a < FEED_NSTATES; a++)
+		for (int b = 0; b < FEED_NSTATES; b++) {
+			int from = pair_state(a), to = pair_state(b);
+
+			if (from && to)
+				pairs[from][to] += raw[a][b];
+		}
+
+	head(o, "sockscope_events_source_info", "gauge",
+	     "The exact event source the transition counters come from (tracepoint, or destroy: closes only).");
+	obuf_printf(o, "sockscope_events_source_info{source=\"%s\"} 1\n", feed_source_name(src));
+	head(o, "sockscope_tcp_transitions_total", "counter",
+	     "TCP state transitions seen since the exporter started (SYN-RECEIVED includes the kernel's request "
+	     "sockets; the destroy source sees only the last one, into CLOSED).");
+	for (size_t i = 0; i < SK_STATE_MAX - 1; i++)
+		for (size_t j = 0; j < SK_STATE_MAX - 1; j++) {
+			int from = state_display_order[i], to = state_display_order[j];
+			bool known = pair_known(from, to) && (tp || to == SK_CLOSE);
+
+			if (!known && !pairs[from][to])
+				continue;
+			obuf_printf(o, "sockscope_tcp_transitions_total{from=\"%s\",to=\"%s\"} %" PRIu64 "\n",
+				    state_name(from), state_name(to), pairs[from][to]);
+		}
+	if (tp) {
+		head(o, "sockscope_tcp_connections_opened_total", "counter",
+		     "TCP connections opened since the exporter started: active (connect, CLOSED to SYN-SENT) or "
+		     "passive (accepted, SYN-RECEIVED to ESTABLISHED).");
+		obuf_printf(o, "sockscope_tcp_connections_opened_total{side=\"active\"} %" PRIu64 "\n", st.opened_active);
+		obuf_printf(o, "sockscope_tcp_connections_opened_total{side=\"passive\"} %" PRIu64 "\n",
+			    st.opened_passive);
+	}
+	head(o, "sockscope_tcp_connections_closed_total", "counter",
+	     "TCP connections ended since the exporter started, by how they ended (refused: SYN-SENT to CLOSED "
+	     "within 1 s; timeout: after 1 s or more; unknown: not seen from the start, or the destroy source).");
+	for (int e = LT_END_UNKNOWN; e <= (tp ? LT_END_NEVER_ESTABLISHED : LT_END_UNKNOWN); e++)
+		obuf_printf(o, "sockscope_tcp_connections_closed_total{end=\"%s\"} %" PRIu64 "\n",
+			    lt_end_name((enum lt_end)e), tp ? st.ends[e] : st.closed);
+	if (tp) {
+		head(o, "sockscope_tcp_close_initiator_total", "counter",
+		     "TCP connections ended since the exporter started, by which side sent the first FIN: active "
+		     "(this host), passive (the peer), simultaneous, none (reset or never established), unknown.");
+		for (int c = LT_CLOSER_UNKNOWN; c <= LT_CLOSER_SIMULTANEOUS; c++)
+			obuf_printf(o, "sockscope_tcp_close_initiator_total{closer=\"%s\"} %" PRIu64 "\n",
+				    lt_closer_name((enum lt_closer)c), st.closers[c]);
+		head(o, "sockscope_events_lost_total", "counter",
+		     "Tracepoint samples the kernel dropped (ring buffer full): transitions not counted.");
+		obuf_printf(o, "sockscope_events_lost_total %" PRIu64 "\n", st.lost);
+		head(o, "sockscope_events_unattributed_total", "counter",
+		     "Transitions left out because their socket could not be placed in the namespace watched "
+		     "(seen only in softirq context; other namespaces' traffic counts here too).");
+		obuf_printf(o, "sockscope_events_unattributed_total %" PRIu64 "\n", st.unattributed);
+		head(o, "sockscope_events_evicted_total", "counter",
+		     "Open connections the tracker forgot because it was full; their ends count as unknown.");
+		obuf_printf(o, "sockscope_events_evicted_total %" PRIu64 "\n", st.evicted);
+	} else {
+		head(o, "sockscope_events_overruns_total", "counter",
+		     "Receive overruns of the sock_diag destroy groups: each lost an unknown number of closes.");
+		obuf_printf(o, "sockscope_events_overruns_total %" PRIu64 "\n", st.overruns);
+	}
+}
+
 int metrics_collect(struct metrics *m, double timeout_s, char **ret_body, size_t *ret_len)
 {
 	double t0 = now_s();
@@ -357,6 +518,10 @@ int metrics_collect(struct metrics *m, double timeout_s, char **ret_body, size_t
 		err = pipeline_stream(&m->p, keep_sink, &ks, &res);
 	}
 	pipeline_col_ctx(&m->p, &cc);
+	/* the namespace's listeners place the children of accepted connections,
+	 * whose first transitions fire in softirq context */
+	if (m->feed && !err)
+		(void)feed_set_listeners(m->feed, &m->set);
 
 	head(&o, "sockscope_build_info", "gauge", "Build information of sockscope.");
 	obuf_puts(&o, "sockscope_build_info{version=\"" SOCKSCOPE_VERSION "\"} 1\n");
@@ -419,6 +584,8 @@ int metrics_collect(struct metrics *m, double timeout_s, char **ret_body, size_t
 				    rule_name((enum rule_id)rule), sev == SEV_WARNING ? "warning" : "critical", n);
 		}
 	diag_free(&d);
+	if (m->feed)
+		events_series(m, &o);
 
 	head(&o, "sockscope_series_dropped", "gauge", "Series the caps left out at this scrape, per metric.");
 	obuf_printf(&o, "sockscope_series_dropped{family_name=\"sockscope_listener_accept_queue\"} %lu\n", drop_l);
@@ -430,6 +597,8 @@ int metrics_collect(struct metrics *m, double timeout_s, char **ret_body, size_t
 	obuf_printf(&o, "sockscope_collector_success{collector=\"sockets\"} %d\n", err ? 0 : 1);
 	obuf_printf(&o, "sockscope_collector_success{collector=\"owners\"} %d\n", owners_ok ? 1 : 0);
 	obuf_printf(&o, "sockscope_collector_success{collector=\"check\"} %d\n", check_ok ? 1 : 0);
+	if (m->feed)
+		obuf_printf(&o, "sockscope_collector_success{collector=\"events\"} %d\n", feed_error(m->feed) ? 0 : 1);
 	head(&o, "sockscope_scrape_duration_seconds", "gauge", "Time this collection took.");
 	obuf_printf(&o, "sockscope_scrape_duration_seconds %.6f\n", now_s() - t0);
 	render_free(&r);

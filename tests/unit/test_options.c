@@ -400,6 +400,12 @@ static void t_commands(void **state)
 	r = ok("explain", "--color=never", "listen", NULL);
 	assert_int_equal(r->opt.color, COLOR_NEVER);
 	assert_int_equal(r->opt.argc, 1);
+	/* the exporter's event source: --source, --mount-tracefs, --no-events (= poll) */
+	r = ok("exporter", "--source=destroy", "--mount-tracefs", NULL);
+	assert_int_equal(r->opt.ev_source, EVSRC_DESTROY);
+	assert_true(r->opt.mount_tracefs);
+	assert_int_equal(ok("exporter", "--no-events", NULL)->opt.ev_source, EVSRC_POLL);
+	assert_int_equal(ok("exporter", NULL)->opt.ev_source, EVSRC_AUTO);
 }
 
 static void t_errors(void **state)
@@ -413,7 +419,7 @@ static void t_errors(void **state)
 	expect_err("option '--net' needs an argument", "-t", "-N", NULL);
 	expect_err("option '--delay' needs an argument", "top", "-d", NULL);
 	expect_err("option '--numeric' takes no argument", "--numeric=yes", NULL);
-	expect_err("option '--no' is ambiguous (could be --no-header, --no-legend)", "--no", NULL);
+	expect_err("option '--no' is ambiguous (could be --no-header, --no-legend, --no-events)", "--no", NULL);
 	expect_err("option '--delay' is only for 'top'", "--delay=1", NULL);
 	expect_err("option '--delay' is only for 'top'", "check", "-d", "1", NULL);
 	expect_err("option '--no-legend' is only for 'list'", "top", "--no-legend", NULL);
@@ -422,6 +428,7 @@ static void t_errors(void **state)
 	expect_err("option '--samples' is only for 'check'", "--samples=2", NULL);
 	expect_err("option '--interval' is only for 'check'", "top", "--interval=2", NULL);
 	expect_err("option '--threshold' is only for 'check' or 'exporter'", "--threshold=orphans=1", NULL);
+	expect_err("option '--no-events' is only for 'exporter'", "--no-events", NULL);
 	expect_err("option '--processes' is only for 'list', 'top', 'check', 'exporter' or 'kill'", "explain", "-p", NULL);
 	expect_err("option '--yes' is only for 'kill'", "--yes", "state", "close-wait", NULL);
 	expect_err("option '--kill' is only for 'list' or 'kill'", "check", "-K", NULL);
@@ -490,7 +497,7 @@ static void t_list(void **state)
 					   "list-options", "all-netns", "host-root", "cgroup-root",
 					   "oneline", "inet-sockopt", "threads", "kill", "yes", "dry-run",
 					   "web.listen-address", "web.telemetry-path", "web.config.file",
-					   "web.systemd-socket", "web.max-connections"};
+					   "web.systemd-socket", "web.max-connections", "no-events"};
 
 	assert_int_equal(n, sizeof(must) / sizeof(must[0]));
 	for (size_t i = 0; i < n; i++) {
