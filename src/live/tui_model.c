@@ -129,7 +129,7 @@ static int hash_rebuild(struct tui_model *m, size_t want)
 		m->hash = nh;
 		m->hcap = hcap;
 	} else {
-		memset(m->hash, 0, hcap * sizeof(*m->hash));
+		memset(m->hash, 0, m->hcap * sizeof(*m->hash)); /* all of it: the table kept its size */
 	}
 	for (size_t i = 0; i < m->n; i++)
 		hash_insert(m->hash, m->hcap, &m->t[i].rec, (uint32_t)i);
