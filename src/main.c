@@ -507,7 +507,7 @@ static int run_check(const struct options *opt)
 
 			/* each sample's owners, walked after its dump: a socket accepted during the walk is
 			 * in the map; one that closes after the dump is missing from it, which is rarer */
-			if (procmap_build(root, &maps[i], &st) == -ENOMEM)
+			if (procmap_build(p.host_proc ? p.host_proc : root, &maps[i], &st) == -ENOMEM)
 				err = -ENOMEM;
 			if (st.denied > denied)
 				denied = st.denied;

@@ -35,7 +35,7 @@ struct ns_buf {
 };
 
 struct allns {
-	char *proc_root;
+	char *proc_root, *host_root;
 	unsigned workers, max_probes;
 	bool no_socket_probe;
 	struct nsdisc *disc; /* during a pass: the socket inodes the dumps report are marked there */
@@ -65,6 +65,11 @@ int allns_new(const struct allns_opts *o, struct allns **ret)
 		free(a);
 		return -ENOMEM;
 	}
+	if (o && o->host_root && !(a->host_root = strdup(o->host_root))) {
+		free(a->proc_root);
+		free(a);
+		return -ENOMEM;
+	}
 	a->workers = o ? o->workers : 0;
 	a->max_probes = o ? o->max_probes : 0;
 	a->no_socket_probe = o && o->no_socket_probe;
@@ -85,6 +90,7 @@ void allns_free(struct allns *a)
 	}
 	free(a->ns);
 	free(a->proc_root);
+	free(a->host_root);
 	free(a);
 }
 
@@ -179,12 +185,14 @@ static int ns_job(void *arg, size_t k)
 static int ns_from_proc(struct allns *a, const struct collect_req *req, const struct allns_ns *ns, struct ns_buf *b)
 {
 	struct collect_req r = *req;
-	char root[64];
-	int err;
+	char root[4096];
+	int err, n;
 
 	if (!ns->pid)
 		return -ENOENT;
-	snprintf(root, sizeof(root), "%s/%d", a->proc_root, (int)ns->pid);
+	n = snprintf(root, sizeof(root), "%s/%d", a->proc_root, (int)ns->pid);
+	if (n < 0 || (size_t)n >= sizeof(root))
+		return -ENAMETOOLONG;
 	r.backend = BACKEND_PROC;
 	r.proc_root = root;
 	r.netns_fd = -1;
@@ -415,6 +423,7 @@ int allns_collect(struct allns *a, const struct collect_req *req, sock_sink_fn s
 		  struct collect_result *res)
 {
 	struct nsdisc_opts dopt = {.proc_root = a->proc_root,
+				   .host_root = a->host_root,
 				   .want_sockets = !a->no_socket_probe && probe_kinds(req->kinds) != 0};
 	struct nsdisc *d = NULL;
 	unsigned gate;

@@ -30,6 +30,7 @@ struct allns;
 
 struct allns_opts {
 	const char *proc_root; /* NULL: "/proc" (discovery, the /proc fallback) */
+	const char *host_root; /* --host-root: DIR/run/netns/NAME mounts name an ip netns; NULL: none */
 	unsigned workers;      /* 0: nsenter's default */
 	unsigned max_probes;   /* socket namespace probes per pass; 0: 256 */
 	bool no_socket_probe;  /* never probe sockets (no second round) */

@@ -185,6 +185,7 @@ struct scan {
 	const struct nsdisc_opts *o;
 	size_t budget;
 	struct denied denied;
+	pid_t self; /* our pid as <proc_root> numbers it (another pid namespace's /proc: not getpid()) */
 	char path[4096];
 };
 
@@ -489,19 +490,26 @@ static int scan_procs(struct scan *s)
 		if (!s->o->skip_pids && (r = scan_pid_ns(s, pid)) < 0)
 			break;
 		/* our own threads are the workers, inside other namespaces */
-		if (!s->o->skip_threads && pid != getpid() && (r = scan_pid_threads(s, pid)) < 0)
+		if (!s->o->skip_threads && pid != s->self && (r = scan_pid_threads(s, pid)) < 0)
 			break;
 		/* our own fds are the namespaces this walk opened */
-		if (!s->o->skip_fds && pid != getpid() && (r = scan_pid_fds(s, pid)) < 0)
+		if (!s->o->skip_fds && pid != s->self && (r = scan_pid_fds(s, pid)) < 0)
 			break;
 	}
 	closedir(dd);
 	return r;
 }
 
-static const char *netns_name_of(const char *target)
+static const char *netns_name_of(const char *target, const char *host_root)
 {
 	static const char *const dirs[] = { "/run/netns/", "/var/run/netns/" };
+	size_t hl = host_root ? strlen(host_root) : 0;
+
+	while (hl && host_root[hl - 1] == '/')
+		hl--;
+	/* the host's /run/netns seen from inside a container: DIR/run/netns/NAME */
+	if (hl && !strncmp(target, host_root, hl) && target[hl] == '/')
+		target += hl;
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		size_t n = strlen(dirs[i]);
@@ -529,7 +537,7 @@ static int mount_cb(const struct mi_entry *e, void *arg)
 		s->d->stats.open_failed++;
 		return 0;
 	}
-	name = netns_name_of(e->target);
+	name = netns_name_of(e->target, s->o->host_root);
 	if (name && !s->d->ns[i].name) {
 		s->d->ns[i].name = strdup(name);
 		if (!s->d->ns[i].name)
@@ -574,6 +582,18 @@ static int add_denied(struct scan *s)
 			return r;
 	}
 	return 0;
+}
+
+/* Our pid as the proc root numbers it ("self"), or 0. */
+static pid_t self_in(const char *proc_root)
+{
+	char p[4096], link[32];
+	ssize_t n;
+
+	if (nsio_path(p, sizeof(p), "%s/self", proc_root) < 0 || (n = readlink(p, link, sizeof(link) - 1)) <= 0)
+		return 0;
+	link[n] = '\0';
+	return (pid_t)atoi(link);
 }
 
 static size_t count_open_fds(const char *proc_root)
@@ -637,6 +657,9 @@ int nsdisc_scan(const struct nsdisc_opts *o, struct nsdisc **ret)
 	}
 	s->d = d;
 	s->o = o;
+	s->self = self_in(d->proc_root);
+	if (!s->self)
+		s->self = getpid();
 	s->budget = compute_budget(d, o);
 	d->stats.fd_budget = (unsigned long)s->budget;
 
@@ -654,7 +677,7 @@ int nsdisc_scan(const struct nsdisc_opts *o, struct nsdisc **ret)
 			} else {
 				r = add_ns(d, fd, st.st_dev, st.st_ino, NSDISC_SELF, NULL, NULL);
 				if (r == 0)
-					set_procnet(s, 0, getpid());
+					set_procnet(s, 0, s->self);
 			}
 		}
 	}
@@ -789,13 +812,7 @@ static unsigned sk_kind_of(const char *name)
 /* Is <proc_root> showing our pid namespace (its "self" is our pid)? */
 static bool same_pidns(const struct nsdisc *d)
 {
-	char p[4096], link[32];
-	ssize_t n;
-
-	if (nsio_path(p, sizeof(p), "%s/self", d->proc_root) < 0 || (n = readlink(p, link, sizeof(link) - 1)) <= 0)
-		return false;
-	link[n] = '\0';
-	return atoi(link) == (int)getpid();
+	return self_in(d->proc_root) == getpid();
 }
 
 /* The namespace of socket e: 0 and an open nsfs fd, or a negative errno. */

@@ -73,6 +73,7 @@ struct nsdisc_ns {
 struct nsdisc_opts {
 	const char *proc_root; /* NULL: "/proc" */
 	const char *mountinfo; /* NULL: <proc_root>/self/mountinfo */
+	const char *host_root; /* mount points under it (DIR/run/netns/NAME) name an ip netns too; NULL: none */
 	size_t fd_budget;      /* namespaces kept open at most (the own one aside); 0: from RLIMIT_NOFILE */
 	bool no_raise_rlimit;  /* leave the soft RLIMIT_NOFILE alone */
 	bool skip_pids, skip_mounts, skip_fds, skip_threads;
