@@ -237,6 +237,22 @@ static bool allns_notices(const struct pipeline *p)
 			strerror(st->enter_err ? -st->enter_err : EPERM), st->via_proc);
 	if (st->vanished)
 		fprintf(stderr, "sockscope: %u network namespace(s) vanished during the run, skipped\n", st->vanished);
+	/* sockets no dump reported whose namespace could not be asked: not
+	 * partial (most live in namespaces listed, left out by the gate or a
+	 * filter), but said, since a namespace held only by one may be missing */
+	if (st->sk_denied)
+		fprintf(stderr,
+			"sockscope: the namespace of %u socket(s) no dump reported could not be asked (%s): needs "
+			"CAP_SYS_PTRACE over the holder and CAP_NET_ADMIN; namespaces held only by a socket may be missing\n",
+			st->sk_denied, strerror(st->sk_denied_err ? -st->sk_denied_err : EPERM));
+	else if (st->sk_unsupported)
+		fprintf(stderr, "sockscope: namespaces held only by a socket are not looked for: %s\n",
+			"pidfd_getfd or SIOCGSKNS is missing, or the /proc read is another pid namespace's");
+	else if (st->sk_over_limit && !st->sk_narrowed)
+		fprintf(stderr,
+			"sockscope: %u socket(s) no dump reported were not asked for their namespace (limit per run); "
+			"namespaces held only by such a socket may be missing\n",
+			st->sk_over_limit);
 	return st->unreadable > 0;
 }
 
@@ -693,7 +709,7 @@ static int run_check(const struct options *opt)
 
 			/* each sample's owners, walked after its dump: a socket accepted during the walk is
 			 * in the map; one that closes after the dump is missing from it, which is rarer */
-			if (procmap_build(root, &maps[i], &st) == -ENOMEM)
+			if (procmap_build(p.host_proc ? p.host_proc : root, &maps[i], &st) == -ENOMEM)
 				err = -ENOMEM;
 			if (st.denied > denied)
 				denied = st.denied;

@@ -164,7 +164,7 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_ALL_NETNS] = {"all-netns", 0, OA_NONE, NULL, NULL, C_SOCK | C_EXPORTER,
 			   "every network namespace, with a where column"},
 	[OPT_HOST_ROOT] = {"host-root", 0, OA_REQUIRED, "DIR", "@dir", C_SOCK | C_EXPORTER,
-			   "read container and pod name files under DIR"},
+			   "the host's tree: name files, and DIR/proc if a procfs"},
 	[OPT_CGROUP_ROOT] = {"cgroup-root", 0, OA_REQUIRED, "DIR", "@dir", C_SOCK | C_EXPORTER,
 			     "the cgroup v2 mount (default: found in mountinfo)"},
 	[OPT_BACKEND] = {"backend", 0, OA_REQUIRED, "WHICH", "auto netlink proc", C_SOCK | C_EXPORTER,

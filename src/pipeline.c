@@ -9,7 +9,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "allns.h"
 #include "attrib.h"
@@ -69,6 +72,24 @@ static int open_netns(const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+/* --host-root=DIR with the host's /proc mounted at DIR/proc (running inside
+ * a container): that procfs lists the host's processes.  A fixture tree
+ * without a procfs there leaves /proc in use. */
+static void find_host_proc(struct pipeline *p)
+{
+	struct statfs sf;
+	int n;
+
+	if (!p->opt->host_root || !p->opt->host_root[0])
+		return;
+	n = snprintf(p->host_proc_buf, sizeof(p->host_proc_buf), "%s%sproc", p->opt->host_root,
+		     p->opt->host_root[strlen(p->opt->host_root) - 1] == '/' ? "" : "/");
+	if (n < 0 || (size_t)n >= sizeof(p->host_proc_buf) || statfs(p->host_proc_buf, &sf) < 0 ||
+	    sf.f_type != PROC_SUPER_MAGIC)
+		return;
+	p->host_proc = p->host_proc_buf;
+}
+
 int pipeline_init(struct pipeline *p, const struct options *opt, unsigned need, struct filter_error *ferr)
 {
 	int err;
@@ -80,6 +101,7 @@ int pipeline_init(struct pipeline *p, const struct options *opt, unsigned need, 
 	if (err)
 		return err;
 	p->need = need | filter_needs(p->filter);
+	find_host_proc(p);
 	if (opt->numeric)
 		p->need &= ~(unsigned)NEED_NAMES;
 	if (opt->netns) {
@@ -92,14 +114,15 @@ int pipeline_init(struct pipeline *p, const struct options *opt, unsigned need, 
 		}
 	}
 	if (opt->all_netns) {
-		err = allns_new(&(struct allns_opts){.proc_root = NULL}, &p->allns);
+		err = allns_new(&(struct allns_opts){.proc_root = p->host_proc, .host_root = opt->host_root}, &p->allns);
 		if (err) {
 			pipeline_fini(p);
 			return err;
 		}
 	}
 	if (p->need & NEED_CGROUP) {
-		err = attrib_new(&(struct attrib_opts){.host_root = opt->host_root,
+		err = attrib_new(&(struct attrib_opts){.proc_root = p->host_proc,
+						       .host_root = opt->host_root,
 						       .cgroup_root = opt->cgroup_root,
 						       .netns_name = opt->all_netns ? NULL : opt->netns},
 				 &p->attr);
@@ -131,7 +154,8 @@ int pipeline_set_filter(struct pipeline *p, const char *expr, struct filter_erro
 	p->filter = f;
 	p->need |= filter_needs(f);
 	if ((p->need & NEED_CGROUP) && !p->attr) {
-		err = attrib_new(&(struct attrib_opts){.host_root = p->opt->host_root,
+		err = attrib_new(&(struct attrib_opts){.proc_root = p->host_proc,
+						       .host_root = p->opt->host_root,
 						       .cgroup_root = p->opt->cgroup_root,
 						       .netns_name = p->opt->all_netns ? NULL : p->opt->netns},
 				 &p->attr);
@@ -156,7 +180,9 @@ int pipeline_owners(struct pipeline *p)
 	memset(&p->owner_stats, 0, sizeof(p->owner_stats));
 	if (p->owners)
 		return procmap_refresh(p->owners, &p->owner_stats);
-	return procmap_build(p->opt->proc_root && p->opt->backend == BACKEND_PROC ? p->opt->proc_root : "/proc",
+	return procmap_build(p->host_proc                                              ? p->host_proc
+			     : p->opt->proc_root && p->opt->backend == BACKEND_PROC ? p->opt->proc_root
+										      : "/proc",
 			     &p->owners, &p->owner_stats);
 }
 

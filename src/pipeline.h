@@ -33,6 +33,9 @@ struct pipeline {
 	struct allns *allns;         /* --all-netns, else NULL */
 	struct attrib *attr;         /* when need & NEED_CGROUP: where, container, pod, unit, cgroup */
 	unsigned long seen;          /* records the last collection received (before the user-space filter) */
+	const char *host_proc;       /* --host-root=DIR with a procfs at DIR/proc: that path (the host's
+				      * processes, for discovery, owners and process cgroups), else NULL */
+	char host_proc_buf[4096];
 };
 
 /* The kinds a run shows: the options' (TCP by default), narrowed or, when no

@@ -20,6 +20,7 @@
 #include "kind.h"
 #include "nsdisc.h"
 #include "nsenter.h"
+#include "states.h"
 
 #define ALLNS_CHUNK 64
 
@@ -34,8 +35,10 @@ struct ns_buf {
 };
 
 struct allns {
-	char *proc_root;
-	unsigned workers;
+	char *proc_root, *host_root;
+	unsigned workers, max_probes;
+	bool no_socket_probe;
+	struct nsdisc *disc; /* during a pass: the socket inodes the dumps report are marked there */
 	struct ns_pool *pool;
 	struct allns_ns *ns;
 	size_t n, cap;
@@ -62,7 +65,14 @@ int allns_new(const struct allns_opts *o, struct allns **ret)
 		free(a);
 		return -ENOMEM;
 	}
+	if (o && o->host_root && !(a->host_root = strdup(o->host_root))) {
+		free(a->proc_root);
+		free(a);
+		return -ENOMEM;
+	}
 	a->workers = o ? o->workers : 0;
+	a->max_probes = o ? o->max_probes : 0;
+	a->no_socket_probe = o && o->no_socket_probe;
 	for (size_t i = 0; i < ALLNS_CHUNK; i++)
 		sock_set_init(&a->bufs[i].set);
 	*ret = a;
@@ -80,6 +90,7 @@ void allns_free(struct allns *a)
 	}
 	free(a->ns);
 	free(a->proc_root);
+	free(a->host_root);
 	free(a);
 }
 
@@ -174,12 +185,14 @@ static int ns_job(void *arg, size_t k)
 static int ns_from_proc(struct allns *a, const struct collect_req *req, const struct allns_ns *ns, struct ns_buf *b)
 {
 	struct collect_req r = *req;
-	char root[64];
-	int err;
+	char root[4096];
+	int err, n;
 
 	if (!ns->pid)
 		return -ENOENT;
-	snprintf(root, sizeof(root), "%s/%d", a->proc_root, (int)ns->pid);
+	n = snprintf(root, sizeof(root), "%s/%d", a->proc_root, (int)ns->pid);
+	if (n < 0 || (size_t)n >= sizeof(root))
+		return -ENAMETOOLONG;
 	r.backend = BACKEND_PROC;
 	r.proc_root = root;
 	r.netns_fd = -1;
@@ -218,6 +231,22 @@ static void merge_res(struct collect_result *res, const struct collect_result *r
 	}
 }
 
+/* The sockprotoname kinds nsdisc_probe_sockets() looks for. */
+static unsigned probe_kinds(uint32_t kinds)
+{
+	static const unsigned map[KIND_MAX] = {
+		[KIND_TCP] = NSDISC_SK_TCP,         [KIND_UDP] = NSDISC_SK_UDP,       [KIND_UDPLITE] = NSDISC_SK_UDPLITE,
+		[KIND_RAW] = NSDISC_SK_RAW,         [KIND_UNIX] = NSDISC_SK_UNIX,     [KIND_PACKET] = NSDISC_SK_PACKET,
+		[KIND_NETLINK] = NSDISC_SK_NETLINK, [KIND_MPTCP] = NSDISC_SK_MPTCP,
+	};
+	unsigned p = 0;
+
+	for (unsigned k = 0; k < KIND_MAX; k++)
+		if (kinds & KIND_BIT(k))
+			p |= map[k];
+	return p;
+}
+
 /* Hands buffer b of namespace i to the sink. */
 static int replay(struct allns *a, struct ns_buf *b, size_t i, sock_sink_fn sink, void *arg)
 {
@@ -228,6 +257,8 @@ static int replay(struct allns *a, struct ns_buf *b, size_t i, sock_sink_fn sink
 		int err;
 
 		rec.netns_id = (uint32_t)i;
+		if (a->disc && rec.inode)
+			nsdisc_sock_seen(a->disc, rec.inode);
 		if (b->cg[r]) {
 			struct sock_ext *w = &a->bare;
 
@@ -248,7 +279,8 @@ static int replay(struct allns *a, struct ns_buf *b, size_t i, sock_sink_fn sink
 	return 0;
 }
 
-static int copy_namespaces(struct allns *a, const struct nsdisc *d)
+/* Copies namespaces [from, d->n) of the discovery. */
+static int copy_namespaces(struct allns *a, const struct nsdisc *d, size_t from)
 {
 	if (d->n > a->cap) {
 		struct allns_ns *nv = realloc(a->ns, d->n * sizeof(*nv));
@@ -259,10 +291,15 @@ static int copy_namespaces(struct allns *a, const struct nsdisc *d)
 		a->cap = d->n;
 	}
 	a->n = d->n;
-	for (size_t i = 0; i < d->n; i++) {
+	for (size_t i = from; i < d->n; i++) {
 		struct allns_ns *ns = &a->ns[i];
 
 		memset(ns, 0, sizeof(*ns));
+		ns->src = d->ns[i].src;
+		if (ns->src == NSDISC_THREAD)
+			a->st.by_thread++;
+		else if (ns->src == NSDISC_SOCKET)
+			a->st.by_socket++;
 		ns->ino = (uint64_t)d->ns[i].ino;
 		ns->pid = d->ns[i].pid;
 		ns->own = i == 0;
@@ -349,38 +386,13 @@ static int run_chunk(struct allns *a, struct nsdisc *d, size_t s, size_t e, cons
 	return err;
 }
 
-int allns_collect(struct allns *a, const struct collect_req *req, sock_sink_fn sink, void *arg,
-		  struct collect_result *res)
+/* Dumps namespaces [from, d->n) of the discovery, chunk by chunk. */
+static int run_rounds(struct allns *a, struct nsdisc *d, size_t from, const struct collect_req *req, unsigned gate,
+		      sock_sink_fn sink, void *arg, struct collect_result *res)
 {
-	struct nsdisc_opts dopt = {.proc_root = a->proc_root};
-	struct nsdisc *d = NULL;
-	unsigned gate;
-	int err;
+	int err = 0;
 
-	memset(res, 0, sizeof(*res));
-	memset(&a->st, 0, sizeof(a->st));
-	a->n = 0;
-	if (req->backend == BACKEND_REPLAY)
-		return -EINVAL;
-	if (!a->pool) {
-		err = ns_pool_new(&(struct ns_pool_opts){.workers = a->workers}, &a->pool);
-		if (err < 0 && err != -EAGAIN)
-			return err;
-	}
-	err = nsdisc_scan(&dopt, &d);
-	if (err < 0)
-		return err;
-	err = copy_namespaces(a, d);
-	if (err < 0) {
-		nsdisc_free(d);
-		return err;
-	}
-	a->st.found = (unsigned)d->n;
-	/* sockstat does not count bound-only TCP sockets (CLOSED): a namespace
-	 * holding nothing else is skipped (documented) */
-	gate = gate_kinds(req->kinds);
-	res->used = req->backend == BACKEND_PROC ? BACKEND_PROC : BACKEND_NETLINK;
-	for (size_t s = 0; s < d->n && !err; s += ALLNS_CHUNK) {
+	for (size_t s = from; s < d->n && !err; s += ALLNS_CHUNK) {
 		size_t e = s + ALLNS_CHUNK < d->n ? s + ALLNS_CHUNK : d->n;
 
 		if (!a->pool) {
@@ -404,6 +416,66 @@ int allns_collect(struct allns *a, const struct collect_req *req, sock_sink_fn s
 		}
 		err = run_chunk(a, d, s, e, req, gate, sink, arg, res);
 	}
+	return err;
+}
+
+int allns_collect(struct allns *a, const struct collect_req *req, sock_sink_fn sink, void *arg,
+		  struct collect_result *res)
+{
+	struct nsdisc_opts dopt = {.proc_root = a->proc_root,
+				   .host_root = a->host_root,
+				   .want_sockets = !a->no_socket_probe && probe_kinds(req->kinds) != 0};
+	struct nsdisc *d = NULL;
+	unsigned gate;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	memset(&a->st, 0, sizeof(a->st));
+	a->n = 0;
+	if (req->backend == BACKEND_REPLAY)
+		return -EINVAL;
+	if (!a->pool) {
+		err = ns_pool_new(&(struct ns_pool_opts){.workers = a->workers}, &a->pool);
+		if (err < 0 && err != -EAGAIN)
+			return err;
+	}
+	err = nsdisc_scan(&dopt, &d);
+	if (err < 0)
+		return err;
+	err = copy_namespaces(a, d, 0);
+	if (err < 0) {
+		nsdisc_free(d);
+		return err;
+	}
+	a->st.found = (unsigned)d->n;
+	/* sockstat does not count bound-only TCP sockets (CLOSED): a namespace
+	 * holding nothing else is skipped (documented) */
+	gate = gate_kinds(req->kinds);
+	res->used = req->backend == BACKEND_PROC ? BACKEND_PROC : BACKEND_NETLINK;
+	a->disc = d;
+	err = run_rounds(a, d, 0, req, gate, sink, arg, res);
+	if (!err && a->pool && !a->no_socket_probe && dopt.want_sockets) {
+		/* second round: namespaces held only by sockets no dump reported */
+		struct nsdisc_probe_stats ps;
+		size_t first;
+
+		err = nsdisc_probe_sockets(d, &(struct nsdisc_probe){.kinds = probe_kinds(req->kinds),
+								     .max_probes = a->max_probes},
+					   &first, &ps);
+		a->st.sk_probed = ps.probed;
+		a->st.sk_denied = ps.denied;
+		a->st.sk_denied_err = ps.denied_err;
+		a->st.sk_over_limit = ps.over_limit;
+		a->st.sk_unsupported = ps.unsupported;
+		a->st.sk_narrowed = req->kfilter || (req->states & SK_ALL_STATES) != SK_ALL_STATES;
+		if (!err && first < d->n) {
+			err = copy_namespaces(a, d, first);
+			a->st.found = (unsigned)d->n;
+			if (!err)
+				err = run_rounds(a, d, first, req, gate, sink, arg, res);
+		}
+	}
+	a->disc = NULL;
 	nsdisc_free(d);
 	/* the buffers' memory is kept for the next pass (top) */
 	return err;

@@ -9,6 +9,10 @@
  * namespace is read from /proc/PID/net of a process inside it.  Records are
  * buffered per namespace, then handed to the caller's sink on the calling
  * thread, namespace by namespace, with netns_id = the namespace's index.
+ * A second round follows when the fd walk met sockets of the asked kinds
+ * that no dump reported: their namespaces are asked of the kernel
+ * (nsdisc_probe_sockets: a bounded number of pidfd_getfd + SIOCGSKNS) and
+ * the new ones are dumped like the others.
  * Library code: nothing is printed; what the user must be told is in
  * struct allns_stats.
  */
@@ -26,7 +30,10 @@ struct allns;
 
 struct allns_opts {
 	const char *proc_root; /* NULL: "/proc" (discovery, the /proc fallback) */
+	const char *host_root; /* --host-root: DIR/run/netns/NAME mounts name an ip netns; NULL: none */
 	unsigned workers;      /* 0: nsenter's default */
+	unsigned max_probes;   /* socket namespace probes per pass; 0: 256 */
+	bool no_socket_probe;  /* never probe sockets (no second round) */
 };
 
 /* One namespace of the last pass, as the attribution and renderers see it. */
@@ -38,6 +45,7 @@ struct allns_ns {
 	char label[80];    /* name, else "net:[INO]", else "pid:PID" */
 	unsigned long sockets; /* records passed on (before the user-space filter) */
 	uint8_t via;       /* enum allns_via */
+	unsigned src;      /* how it was found: NSDISC_* bits of nsdisc.h */
 };
 
 enum allns_via { ALLNS_NETLINK, ALLNS_PROC, ALLNS_GATED, ALLNS_VANISHED, ALLNS_UNREADABLE };
@@ -50,6 +58,15 @@ struct allns_stats {
 	unsigned vanished;   /* gone between discovery and dump */
 	unsigned unreadable; /* neither enterable nor with a process inside */
 	int enter_err;       /* the first refusal (-EPERM...), 0 if none */
+	unsigned by_thread;  /* found only through a thread's ns/net */
+	unsigned by_socket;  /* found only through a socket (second round) */
+	unsigned sk_probed;  /* sockets whose namespace was asked (SIOCGSKNS) */
+	unsigned sk_denied;  /* ... refused: no CAP_SYS_PTRACE over the holder, or no CAP_NET_ADMIN */
+	unsigned sk_over_limit; /* unseen sockets left unprobed: the per-pass limit */
+	int sk_denied_err;   /* the first refusal, 0 if none */
+	bool sk_unsupported; /* pidfd_getfd or SIOCGSKNS missing, or another pid namespace's /proc */
+	bool sk_narrowed;    /* the dumps were narrowed in the kernel (states, bytecode): sockets they
+			      * left out look unreported, so sk_over_limit says little */
 	char unreadable_names[256]; /* their labels, space-separated, "..." when cut */
 };
 

@@ -16,9 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
+
+#include <linux/sockios.h>
 
 #include "mountinfo.h"
 #include "nsio.h"
@@ -89,6 +94,87 @@ static int idx_put(const struct nsdisc *d, struct idx *x, bool pn, size_t i)
 	return 0;
 }
 
+/* Socket inodes of the fd walk: one holder (pid, fd) per inode, an
+ * open-addressing index on the inode. */
+struct sk_ent {
+	unsigned long long ino;
+	pid_t pid;
+	int fd;
+	bool seen;
+};
+
+struct sk_tab {
+	struct sk_ent *v;
+	size_t n, cap;
+	size_t *slot; /* index + 1; 0 = empty */
+	size_t scap;  /* power of two */
+};
+
+static size_t sk_hash(unsigned long long ino, size_t cap)
+{
+	uint64_t x = (uint64_t)ino * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(x ^ x >> 29) & (cap - 1);
+}
+
+static struct sk_ent *sk_find(const struct sk_tab *t, unsigned long long ino)
+{
+	size_t h;
+
+	if (!t || !t->scap)
+		return NULL;
+	for (h = sk_hash(ino, t->scap); t->slot[h]; h = (h + 1) & (t->scap - 1))
+		if (t->v[t->slot[h] - 1].ino == ino)
+			return &t->v[t->slot[h] - 1];
+	return NULL;
+}
+
+static int sk_grow_index(struct sk_tab *t)
+{
+	size_t ncap = t->scap ? t->scap * 2 : 256;
+	size_t *ns = calloc(ncap, sizeof(*ns));
+
+	if (!ns)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t h = sk_hash(t->v[i].ino, ncap);
+
+		while (ns[h])
+			h = (h + 1) & (ncap - 1);
+		ns[h] = i + 1;
+	}
+	free(t->slot);
+	t->slot = ns;
+	t->scap = ncap;
+	return 0;
+}
+
+/* Remembers (pid, fd) as the holder of socket ino unless one is known. */
+static int sk_add(struct sk_tab *t, unsigned long long ino, pid_t pid, int fd)
+{
+	size_t h;
+	int r;
+
+	if (sk_find(t, ino))
+		return 0;
+	if ((t->n + 1) * 2 > t->scap && (r = sk_grow_index(t)) < 0)
+		return r;
+	if (t->n == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 256;
+		struct sk_ent *nv = realloc(t->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		t->v = nv;
+		t->cap = ncap;
+	}
+	t->v[t->n] = (struct sk_ent){ ino, pid, fd, false };
+	for (h = sk_hash(ino, t->scap); t->slot[h]; h = (h + 1) & (t->scap - 1))
+		;
+	t->slot[h] = ++t->n;
+	return 0;
+}
+
 struct denied {
 	pid_t *pid;
 	size_t n, cap;
@@ -99,6 +185,7 @@ struct scan {
 	const struct nsdisc_opts *o;
 	size_t budget;
 	struct denied denied;
+	pid_t self; /* our pid as <proc_root> numbers it (another pid namespace's /proc: not getpid()) */
 	char path[4096];
 };
 
@@ -115,6 +202,10 @@ const char *nsdisc_src_name(unsigned bit)
 		return "fd";
 	case NSDISC_PROCNET:
 		return "procnet";
+	case NSDISC_THREAD:
+		return "thread";
+	case NSDISC_SOCKET:
+		return "socket";
 	default:
 		return "?";
 	}
@@ -314,6 +405,18 @@ static int scan_pid_fds(struct scan *s, pid_t pid)
 		if (!is_pid(de->d_name))
 			continue;
 		n = readlinkat(dirfd(dd), de->d_name, link, sizeof(link) - 1);
+		if (n > 8 && d->socks && !memcmp(link, "socket:[", 8)) {
+			/* the link is read anyway: remembering it costs no syscall */
+			unsigned long long ino;
+			char *end;
+
+			link[n] = '\0';
+			d->stats.sock_fds++;
+			ino = strtoull(link + 8, &end, 10);
+			if (*end == ']' && ino && (r = sk_add(d->socks, ino, pid, atoi(de->d_name))) < 0)
+				break;
+			continue;
+		}
 		if (n < 5 || memcmp(link, "net:[", 5))
 			continue;
 		d->stats.fds++;
@@ -325,6 +428,45 @@ static int scan_pid_fds(struct scan *s, pid_t pid)
 		if (r < 0)
 			d->stats.open_failed++;
 		r = 0;
+	}
+	closedir(dd);
+	return r;
+}
+
+/* The threads of a multi-threaded process: a thread that called setns() or
+ * unshare(CLONE_NEWNET) has a namespace of its own.  /proc/PID/task has
+ * 2 + threads links: one stat tells single-threaded processes apart. */
+static int scan_pid_threads(struct scan *s, pid_t pid)
+{
+	struct nsdisc *d = s->d;
+	char dir[4096];
+	struct dirent *de;
+	struct stat st;
+	DIR *dd;
+	int r = 0;
+
+	if (nsio_path(dir, sizeof(dir), "%s/%d/task", d->proc_root, (int)pid) < 0 || stat(dir, &st) < 0 ||
+	    st.st_nlink <= 3 || !(dd = opendir(dir)))
+		return 0;
+	while ((de = readdir(dd))) {
+		ssize_t found;
+		size_t i;
+
+		if (!is_pid(de->d_name) || strlen(de->d_name) > 9 || atoi(de->d_name) == (int)pid)
+			continue;
+		d->stats.threads++;
+		if (nsio_path(s->path, sizeof(s->path), "%s/%s/ns/net", dir, de->d_name) < 0 ||
+		    stat(s->path, &st) < 0)
+			continue; /* gone, or not ours: the process was counted */
+		found = idx_get(d, d->index, false, st.st_dev, st.st_ino);
+		if (found >= 0)
+			continue;
+		r = consider(s, s->path, NSDISC_THREAD, &i);
+		if (r == -ENOMEM)
+			break;
+		r = 0;
+		if (i < d->n && !d->ns[i].pid)
+			d->ns[i].pid = (pid_t)atoi(de->d_name); /* /proc/TID/net is the thread's */
 	}
 	closedir(dd);
 	return r;
@@ -347,17 +489,27 @@ static int scan_procs(struct scan *s)
 		s->d->stats.pids++;
 		if (!s->o->skip_pids && (r = scan_pid_ns(s, pid)) < 0)
 			break;
+		/* our own threads are the workers, inside other namespaces */
+		if (!s->o->skip_threads && pid != s->self && (r = scan_pid_threads(s, pid)) < 0)
+			break;
 		/* our own fds are the namespaces this walk opened */
-		if (!s->o->skip_fds && pid != getpid() && (r = scan_pid_fds(s, pid)) < 0)
+		if (!s->o->skip_fds && pid != s->self && (r = scan_pid_fds(s, pid)) < 0)
 			break;
 	}
 	closedir(dd);
 	return r;
 }
 
-static const char *netns_name_of(const char *target)
+static const char *netns_name_of(const char *target, const char *host_root)
 {
 	static const char *const dirs[] = { "/run/netns/", "/var/run/netns/" };
+	size_t hl = host_root ? strlen(host_root) : 0;
+
+	while (hl && host_root[hl - 1] == '/')
+		hl--;
+	/* the host's /run/netns seen from inside a container: DIR/run/netns/NAME */
+	if (hl && !strncmp(target, host_root, hl) && target[hl] == '/')
+		target += hl;
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		size_t n = strlen(dirs[i]);
@@ -385,7 +537,7 @@ static int mount_cb(const struct mi_entry *e, void *arg)
 		s->d->stats.open_failed++;
 		return 0;
 	}
-	name = netns_name_of(e->target);
+	name = netns_name_of(e->target, s->o->host_root);
 	if (name && !s->d->ns[i].name) {
 		s->d->ns[i].name = strdup(name);
 		if (!s->d->ns[i].name)
@@ -430,6 +582,18 @@ static int add_denied(struct scan *s)
 			return r;
 	}
 	return 0;
+}
+
+/* Our pid as the proc root numbers it ("self"), or 0. */
+static pid_t self_in(const char *proc_root)
+{
+	char p[4096], link[32];
+	ssize_t n;
+
+	if (nsio_path(p, sizeof(p), "%s/self", proc_root) < 0 || (n = readlink(p, link, sizeof(link) - 1)) <= 0)
+		return 0;
+	link[n] = '\0';
+	return (pid_t)atoi(link);
 }
 
 static size_t count_open_fds(const char *proc_root)
@@ -485,13 +649,17 @@ int nsdisc_scan(const struct nsdisc_opts *o, struct nsdisc **ret)
 	d = calloc(1, sizeof(*d));
 	s = calloc(1, sizeof(*s));
 	if (!d || !s || !(d->index = calloc(1, sizeof(struct idx))) || !(d->pn_index = calloc(1, sizeof(struct idx))) ||
-	    !(d->proc_root = strdup(o->proc_root ? o->proc_root : "/proc"))) {
+	    !(d->proc_root = strdup(o->proc_root ? o->proc_root : "/proc")) ||
+	    (o->want_sockets && !(d->socks = calloc(1, sizeof(struct sk_tab))))) {
 		free(s);
 		nsdisc_free(d);
 		return -ENOMEM;
 	}
 	s->d = d;
 	s->o = o;
+	s->self = self_in(d->proc_root);
+	if (!s->self)
+		s->self = getpid();
 	s->budget = compute_budget(d, o);
 	d->stats.fd_budget = (unsigned long)s->budget;
 
@@ -509,7 +677,7 @@ int nsdisc_scan(const struct nsdisc_opts *o, struct nsdisc **ret)
 			} else {
 				r = add_ns(d, fd, st.st_dev, st.st_ino, NSDISC_SELF, NULL, NULL);
 				if (r == 0)
-					set_procnet(s, 0, getpid());
+					set_procnet(s, 0, s->self);
 			}
 		}
 	}
@@ -528,6 +696,8 @@ int nsdisc_scan(const struct nsdisc_opts *o, struct nsdisc **ret)
 	}
 	if (r == 0)
 		r = add_denied(s);
+	if (d->socks)
+		d->stats.sock_inodes = (unsigned)((struct sk_tab *)d->socks)->n;
 	free(s->denied.pid);
 	free(s);
 	if (r < 0) {
@@ -553,6 +723,11 @@ void nsdisc_free(struct nsdisc *d)
 		free(((struct idx *)d->index)->slot);
 	if (d->pn_index)
 		free(((struct idx *)d->pn_index)->slot);
+	if (d->socks) {
+		free(((struct sk_tab *)d->socks)->v);
+		free(((struct sk_tab *)d->socks)->slot);
+	}
+	free(d->socks);
 	free(d->index);
 	free(d->pn_index);
 	free(d->proc_root);
@@ -602,4 +777,166 @@ void nsdisc_put(struct nsdisc *d, size_t i)
 	close(d->ns[i].fd);
 	d->ns[i].fd = -1;
 	d->ns[i].reopened = false;
+}
+
+void nsdisc_sock_seen(struct nsdisc *d, unsigned long long ino)
+{
+	struct sk_ent *e = d ? sk_find(d->socks, ino) : NULL;
+
+	if (e)
+		e->seen = true;
+}
+
+static unsigned sk_kind_of(const char *name)
+{
+	static const struct {
+		const char *prefix;
+		unsigned bit;
+	} map[] = {
+		{ "TCP", NSDISC_SK_TCP },         { "UDP-Lite", NSDISC_SK_UDPLITE }, { "UDPLITE", NSDISC_SK_UDPLITE },
+		{ "UDP", NSDISC_SK_UDP },         { "RAW", NSDISC_SK_RAW },          { "UNIX", NSDISC_SK_UNIX },
+		{ "PACKET", NSDISC_SK_PACKET },   { "NETLINK", NSDISC_SK_NETLINK },  { "MPTCP", NSDISC_SK_MPTCP },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		size_t n = strlen(map[i].prefix);
+
+		/* "TCP", "TCPv6", "UNIX-STREAM": the name, then nothing, "v6" or "-" */
+		if (!strncmp(name, map[i].prefix, n) &&
+		    (!name[n] || !strcmp(name + n, "v6") || (name[n] == '-' && map[i].bit == NSDISC_SK_UNIX)))
+			return map[i].bit;
+	}
+	return 0;
+}
+
+/* Is <proc_root> showing our pid namespace (its "self" is our pid)? */
+static bool same_pidns(const struct nsdisc *d)
+{
+	return self_in(d->proc_root) == getpid();
+}
+
+/* The namespace of socket e: 0 and an open nsfs fd, or a negative errno. */
+static int sk_netns(const struct sk_ent *e, int *pidfd, pid_t *pidfd_of, int *ret_nsfd)
+{
+	struct stat st;
+	int sfd, nsfd, r;
+
+	if (*pidfd_of != e->pid) {
+		if (*pidfd >= 0)
+			close(*pidfd);
+		*pidfd_of = e->pid;
+		*pidfd = (int)syscall(SYS_pidfd_open, e->pid, 0);
+		if (*pidfd < 0)
+			return -errno;
+	} else if (*pidfd < 0) {
+		return -ESRCH;
+	}
+	sfd = (int)syscall(SYS_pidfd_getfd, *pidfd, e->fd, 0);
+	if (sfd < 0)
+		return errno == EBADF ? -ESRCH : -errno;
+	if (fstat(sfd, &st) < 0 || !S_ISSOCK(st.st_mode) || (unsigned long long)st.st_ino != e->ino) {
+		close(sfd); /* the fd number was reused since the walk */
+		return -ESRCH;
+	}
+	nsfd = ioctl(sfd, SIOCGSKNS);
+	r = nsfd < 0 ? -errno : 0;
+	close(sfd);
+	if (r < 0)
+		return r;
+	*ret_nsfd = nsfd;
+	return 0;
+}
+
+int nsdisc_probe_sockets(struct nsdisc *d, const struct nsdisc_probe *p, size_t *ret_first,
+			 struct nsdisc_probe_stats *st)
+{
+	struct sk_tab *t = d->socks;
+	unsigned max_probes = p && p->max_probes ? p->max_probes : 256;
+	unsigned max_reads = max_probes * 16, reads = 0;
+	unsigned kinds = p ? p->kinds : 0;
+	pid_t pidfd_of = 0;
+	int pidfd = -1, r = 0;
+	bool pidns_checked = false;
+
+	memset(st, 0, sizeof(*st));
+	*ret_first = d->n;
+	if (!t || !kinds)
+		return 0;
+	for (size_t k = 0; k < t->n; k++)
+		st->unseen += !t->v[k].seen;
+	if (!st->unseen)
+		return 0; /* the common case: every socket was in a dump */
+	for (size_t k = 0; k < t->n && r == 0; k++) {
+		struct sk_ent *e = &t->v[k];
+		char path[4096], name[32];
+		struct stat nst;
+		ssize_t n;
+		int nsfd = -1;
+
+		if (e->seen)
+			continue;
+		if (reads >= max_reads || st->probed >= max_probes) {
+			st->over_limit++;
+			continue;
+		}
+		reads++;
+		if (nsio_path(path, sizeof(path), "%s/%d/fd/%d", d->proc_root, (int)e->pid, e->fd) < 0)
+			continue;
+		n = getxattr(path, "system.sockprotoname", name, sizeof(name) - 1);
+		if (n <= 0) {
+			st->gone++;
+			continue;
+		}
+		name[n] = '\0';
+		st->classified++;
+		if (!(sk_kind_of(name) & kinds)) {
+			st->other_kind++;
+			continue;
+		}
+		if (!pidns_checked) {
+			pidns_checked = true;
+			if (!same_pidns(d)) {
+				/* the pids of another pid namespace's /proc are not ours to pidfd_open */
+				st->unsupported = true;
+				break;
+			}
+		}
+		st->probed++;
+		r = sk_netns(e, &pidfd, &pidfd_of, &nsfd);
+		if (r == -ENOSYS || r == -ENOTTY || r == -EINVAL) {
+			st->unsupported = true;
+			st->probed--;
+			r = 0;
+			break;
+		}
+		if (r == -ESRCH || r == -ENOENT) {
+			st->gone++;
+			r = 0;
+			continue;
+		}
+		if (r < 0) {
+			st->denied++;
+			if (!st->denied_err)
+				st->denied_err = r;
+			r = r == -ENOMEM ? r : 0;
+			continue;
+		}
+		if (fstat(nsfd, &nst) < 0) {
+			close(nsfd);
+			st->gone++;
+			continue;
+		}
+		if (idx_get(d, d->index, false, nst.st_dev, nst.st_ino) >= 0) {
+			close(nsfd);
+			st->known++;
+			continue;
+		}
+		/* no path reopens it: the fd is kept whatever the budget */
+		r = add_ns(d, nsfd, nst.st_dev, nst.st_ino, NSDISC_SOCKET, NULL, NULL);
+		if (r == 0)
+			st->found++;
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return r;
 }

@@ -5,7 +5,11 @@
 # UDP sockets in each; every socket found exactly once with the right netns;
 # a TIME-WAIT in a namespace whose processes exited; the privilege matrix;
 # real cgroups (a fake docker-<id>.scope and a kubepods pod scope) named
-# through a host tree given by --host-root.  Needs root (77 otherwise).
+# through a host tree given by --host-root; namespaces held only by a socket
+# (nsholder sockhold; sockets passed out of an `ip netns del`eted namespace)
+# or by a thread; sockscope inside a container (own mount, pid and network
+# namespaces) with and without the host's /proc under --host-root.
+# Needs root (77 otherwise).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -190,5 +194,133 @@ time.sleep(8)" &
 	kill "$filler" 2>/dev/null
 	wait "$filler" 2>/dev/null
 fi
+
+# ---- namespaces held only by a socket, or only by a thread ---------------------
+# (a) nsholder sockhold: made a namespace, listened there, setns'd back;
+# (b) `ip netns del` after a process in the namespace passed its sockets to a
+#     process of the host namespace (SCM_RIGHTS) and exited;
+# (c) nsholder thread: threads that unshare(CLONE_NEWNET) themselves.
+"$NSHOLDER" sockhold 3 >"$tmp/sock" &
+pids+=($!)
+"$NSHOLDER" thread 3 >"$tmp/thr" &
+pids+=($!)
+wait_ready "$tmp/sock" || bad "socket holder ready"
+wait_ready "$tmp/thr" || bad "thread holder ready"
+cat >"$tmp/recv.py" <<'PY'
+import socket, sys, time
+srv = socket.socket(socket.AF_UNIX); srv.bind(sys.argv[1]); srv.listen(1)
+print("listening", flush=True)
+c, _ = srv.accept()
+msg, fds, _, _ = socket.recv_fds(c, 256, 8)
+print("got", len(fds), msg.decode(), flush=True)
+print("ready", flush=True)
+time.sleep(600)
+PY
+cat >"$tmp/send.py" <<'PY'
+import os, socket, sys
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(4)
+c = socket.create_connection(l.getsockname()); a, _ = l.accept()
+ino = os.stat("/proc/thread-self/ns/net").st_ino
+u = socket.socket(socket.AF_UNIX); u.connect(sys.argv[1])
+socket.send_fds(u, [b"%d %d" % (ino, l.getsockname()[1])], [l.fileno(), c.fileno(), a.fileno()])
+PY
+sk=$tag-sk
+ip netns add "$sk" && netns+=("$sk")
+ip -n "$sk" link set lo up
+python3 "$tmp/recv.py" "$tmp/pass.sock" >"$tmp/recv" &
+recv=$!
+pids+=($recv)
+for _ in $(seq 100); do grep -q listening "$tmp/recv" && break; sleep 0.05; done
+ip netns exec "$sk" python3 "$tmp/send.py" "$tmp/pass.sock" || bad "sender in $sk"
+wait_ready "$tmp/recv" || bad "receiver got the sockets"
+ip netns del "$sk"
+read -r _ _ del_ino del_port < <(grep '^got 3 ' "$tmp/recv")
+check "the deleted namespace is held by the passed sockets only" \
+	sh -c "[ -n '${del_ino:-}' ] && ! stat -L -c %i /proc/[0-9]*/ns/net 2>/dev/null | grep -qx '${del_ino:-x}'"
+"$SOCKSCOPE" --all-netns -t -n -f json >"$tmp/sk.json" 2>"$tmp/sk.err"
+rc=$?
+check "socket-held: exit 0 ($rc: $(head -c 300 "$tmp/sk.err"))" [ "$rc" = 0 ]
+dups=$(jq -r '.sockets[] | select(.cookie != null) | .cookie' "$tmp/sk.json" | sort | uniq -d | wc -l)
+check "socket-held: no socket listed twice ($dups)" [ "$dups" = 0 ]
+sk_ok=0 sk_n=0
+while read -r _ ino n; do
+	sk_n=$((sk_n + 1))
+	got=$(jq --argjson i "$ino" --arg l "net:[$ino]" \
+		'[.sockets[] | select(.netns_inode == $i and .netns == $l and .state == "LISTEN")] | length' "$tmp/sk.json")
+	[ "$got" = "$n" ] && sk_ok=$((sk_ok + 1)) || bad "socket-held namespace $ino: $got listeners, want $n"
+done < <(grep '^ns ' "$tmp/sock")
+echo "socket-held (nsholder sockhold): $sk_ok/$sk_n namespaces with exactly their listeners"
+check "socket-held namespaces found, each socket once" [ "$sk_n:$sk_ok" = 3:3 ]
+check "ip netns del'ed, held by passed sockets: LISTEN on :$del_port and 2 ESTAB, once" \
+	jq -e --argjson i "${del_ino:-0}" --argjson p "${del_port:-0}" '[.sockets[] | select(.netns_inode == $i)] as $s
+		| ($s | length) == 3
+		and ([$s[] | select(.state == "LISTEN" and .local_port == $p)] | length) == 1
+		and ([$s[] | select(.state == "ESTABLISHED")] | length) == 2' "$tmp/sk.json"
+check "its where label is the inode" jq -e --argjson i "${del_ino:-0}" --arg w "netns:${del_ino:-0}" \
+	'[.sockets[] | select(.netns_inode == $i and .where == $w)] | length == 3' "$tmp/sk.json"
+"$SOCKSCOPE" --all-netns -t -n -p -f json >"$tmp/skp.json" 2>/dev/null
+check "-p names the receiver as the owner of the passed sockets" \
+	jq -e --argjson i "${del_ino:-0}" --argjson pid "$recv" \
+	'[.sockets[] | select(.netns_inode == $i) | .processes[].pid] | unique == [$pid]' "$tmp/skp.json"
+th_ok=0
+while read -r _ ino n _; do
+	got=$(jq --argjson i "$ino" '[.sockets[] | select(.netns_inode == $i and .state == "LISTEN")] | length' "$tmp/sk.json")
+	[ "$got" = "$n" ] && th_ok=$((th_ok + 1)) || bad "thread namespace $ino: $got listeners, want $n"
+done < <(grep '^ns ' "$tmp/thr")
+echo "thread-held: $th_ok/3 namespaces with exactly their listeners"
+check "thread namespaces found" [ "$th_ok" = 3 ]
+# a kernel-side state filter leaves the ESTAB ones out: the listener's namespace is still found
+check "with -l: the passed listener's namespace still found" \
+	sh -c "\"\$1\" --all-netns -t -n -l -H --no-legend | grep -q ' netns:$del_ino\$'" sh "$SOCKSCOPE"
+# sockets of kinds not asked are not probed: -u shows nothing of these namespaces
+check "-u: no namespace held by TCP sockets only" \
+	sh -c "! \"\$1\" --all-netns -u -n -H --no-legend | grep -q 'netns:$del_ino'" sh "$SOCKSCOPE"
+kill "$recv"
+
+# ---- sockscope inside a container -----------------------------------------------
+# its own mount, pid and network namespaces (unshare -m -p -f --mount-proc -n),
+# the host's /proc and cgroup2 tree bind-mounted under a host root DIR
+hostp=${pids[0]}
+host_ino=$(stat -L -c %i "/proc/$hostp/ns/net")
+cgm=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' /proc/self/mountinfo | head -1)
+hr2=$tmp/ctr-host
+mkdir -p "$hr2/proc" "$hr2/sys/fs/cgroup"
+cat >"$tmp/ctr-in.sh" <<'SH'
+ip link set lo up
+"$NSHOLDER" listen 1 >"$T/ctr.ready" &
+for _ in $(seq 100); do grep -q ready "$T/ctr.ready" && break; sleep 0.05; done
+"$SOCKSCOPE" --all-netns -t -n -p -f json >"$T/ctr-own.json" 2>"$T/ctr-own.err"
+echo "own $?"
+"$SOCKSCOPE" --all-netns -t -n -p -f json --host-root="$HR" --cgroup-root="$HR/sys/fs/cgroup" >"$T/ctr-host.json" 2>"$T/ctr-host.err"
+echo "host $?"
+stat -L -c "ino %i" /proc/self/ns/net
+kill %1
+SH
+cat >"$tmp/ctr.sh" <<'SH'
+mount --rbind /proc "$HR/proc" || exit 9
+if [ -n "$CGM" ]; then mount --bind "$CGM" "$HR/sys/fs/cgroup" || exit 9; fi
+exec unshare -p -f --mount-proc -n sh "$T/ctr-in.sh"
+SH
+T=$tmp HR=$hr2 CGM=$cgm NSHOLDER=$NSHOLDER SOCKSCOPE=$SOCKSCOPE \
+	unshare -m --propagation private sh "$tmp/ctr.sh" >"$tmp/ctr.out" 2>&1
+ctr_ino=$(awk '/^ino /{print $2}' "$tmp/ctr.out")
+check "container: own view exits 0 ($(cat "$tmp/ctr.out" "$tmp/ctr-own.err" 2>/dev/null | head -c 300))" grep -qx 'own 0' "$tmp/ctr.out"
+check "container: --host-root exits 0" grep -qx 'host 0' "$tmp/ctr.out"
+check "container: own view lists its own listener as host, with its pid" \
+	jq -e --argjson i "${ctr_ino:-0}" '[.sockets[] | select(.netns_inode == $i and .netns == "host" and .state == "LISTEN"
+		and (.processes | length) == 1 and .processes[0].pid > 1)] | length == 1' "$tmp/ctr-own.json"
+check "container: own view does not see the host's process-held namespaces" \
+	jq -e --argjson i "$host_ino" '[.sockets[] | select(.netns_inode == $i)] | length == 0' "$tmp/ctr-own.json"
+check "container: --host-root finds them, the host pid as the owner" \
+	jq -e --argjson i "$host_ino" --argjson p "$hostp" '[.sockets[] | select(.netns_inode == $i)] as $s
+		| ($s | length) == 4 and ([$s[] | .processes[].pid] | unique) == [$p]' "$tmp/ctr-host.json"
+check "container: --host-root still lists its own namespace as host" \
+	jq -e --argjson i "${ctr_ino:-0}" '[.sockets[] | select(.netns_inode == $i and .netns == "host")] | length == 1' \
+	"$tmp/ctr-host.json"
+own_n=$(jq '[.sockets[].netns_inode] | unique | length' "$tmp/ctr-own.json")
+host_n=$(jq '[.sockets[].netns_inode] | unique | length' "$tmp/ctr-host.json")
+check "container: the host root shows the test's 110 namespaces ($host_n), the own view few ($own_n)" \
+	[ "${host_n:-0}" -ge 110 -a "${own_n:-999}" -lt 110 ]
+echo "container: own view $own_n namespaces, host root $host_n; notices: $(cat "$tmp/ctr-host.err")"
 echo "allns: $(($(date +%s) - start)) s"
 finish

@@ -175,7 +175,7 @@ static void src_string(unsigned src, char *out, size_t n)
 	size_t o = 0;
 
 	out[0] = '\0';
-	for (unsigned b = 1; b <= NSDISC_PROCNET; b <<= 1)
+	for (unsigned b = 1; b <= NSDISC_SOCKET; b <<= 1)
 		if (src & b)
 			o += (size_t)snprintf(out + o, o < n ? n - o : 0, "%s%s", o ? "," : "", nsdisc_src_name(b));
 }

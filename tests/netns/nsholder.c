@@ -10,9 +10,14 @@
  *                            namespace); prints "ns INO COUNT" per namespace
  *   nsholder sockhold K      the same, but no nsfs fd is kept: only the
  *                            listening sockets keep the namespaces alive
+ *   nsholder thread K        K threads, thread i unshare(CLONE_NEWNET)s
+ *                            itself and opens (i % 3) + 1 listeners there;
+ *                            the main thread stays in the namespace it was
+ *                            started in; prints "ns INO COUNT TID" per thread
  * Prints "ready" when set up and sleeps until killed.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -71,12 +76,56 @@ static int hold(int k, int keep_fd)
 	return 0;
 }
 
+struct thr {
+	int i;
+	pthread_barrier_t *ready;
+};
+
+static void *thread_main(void *arg)
+{
+	struct thr *t = arg;
+	struct stat st;
+
+	if (unshare(CLONE_NEWNET) < 0 || listeners(t->i % 3 + 1) < 0 || stat("/proc/thread-self/ns/net", &st) < 0) {
+		perror("nsholder: thread namespace");
+		exit(1);
+	}
+	printf("ns %llu %d %d\n", (unsigned long long)st.st_ino, t->i % 3 + 1, (int)gettid());
+	fflush(stdout);
+	pthread_barrier_wait(t->ready);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int threads(int k)
+{
+	pthread_barrier_t ready;
+	struct thr *t = calloc((size_t)k + 1, sizeof(*t));
+
+	if (!t || pthread_barrier_init(&ready, NULL, (unsigned)k + 1)) {
+		fprintf(stderr, "nsholder: out of memory\n");
+		return 1;
+	}
+	for (int i = 0; i < k; i++) {
+		pthread_t id;
+
+		t[i] = (struct thr){ i, &ready };
+		if (pthread_create(&id, NULL, thread_main, &t[i])) {
+			fprintf(stderr, "nsholder: pthread_create failed\n");
+			return 1;
+		}
+	}
+	pthread_barrier_wait(&ready);
+	return 0; /* t and the barrier live until the process is killed */
+}
+
 int main(int argc, char **argv)
 {
 	int n, r;
 
 	if (argc != 3 || (n = atoi(argv[2])) < 0) {
-		fprintf(stderr, "usage: nsholder listen|fdhold|sockhold N\n");
+		fprintf(stderr, "usage: nsholder listen|fdhold|sockhold|thread N\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "listen"))
@@ -85,6 +134,8 @@ int main(int argc, char **argv)
 		r = hold(n, 1);
 	else if (!strcmp(argv[1], "sockhold"))
 		r = hold(n, 0);
+	else if (!strcmp(argv[1], "thread"))
+		r = threads(n);
 	else
 		r = 2;
 	if (r)
