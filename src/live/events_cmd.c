@@ -528,6 +528,7 @@ struct ev_life {
 	uint16_t lport, rport;
 	uint64_t open_ns, close_ns; /* open_ns 0: unknown */
 	bool bytes, peer_fin;
+	bool fin_unsure; /* handed to a time-wait socket from FIN-WAIT-2: the peer's FIN may not be counted */
 	uint64_t sent, sent_retrans, received;
 	bool retrans_known;
 	uint32_t retrans;
@@ -567,6 +568,8 @@ static int emit_lifetime(struct ev_ctx *c, const struct ev_life *l)
 
 	if (!life_matches(c, l))
 		return 0;
+	if (!l->close_ns) /* replaced before its CLOSE was seen: the record's time is now, close_time unknown */
+		clock_gettime(CLOCK_REALTIME, &close_ts);
 	switch (c->opt->format) {
 	case FMT_CSV:
 		put_csv_time(o, &close_ts);
@@ -576,7 +579,8 @@ static int emit_lifetime(struct ev_ctx *c, const struct ev_life *l)
 		if (l->open_ns)
 			put_csv_time(o, &open_ts);
 		obuf_putc(o, ',');
-		put_csv_time(o, &close_ts);
+		if (l->close_ns)
+			put_csv_time(o, &close_ts);
 		obuf_putc(o, ',');
 		if (dur >= 0)
 			obuf_printf(o, "%.3f", dur);
@@ -619,15 +623,19 @@ static int emit_lifetime(struct ev_ctx *c, const struct ev_life *l)
 		else
 			obuf_puts(o, "null");
 		obuf_puts(o, ",\"close_time\":");
-		render_json_time(o, &close_ts, true);
+		if (l->close_ns)
+			render_json_time(o, &close_ts, true);
+		else
+			obuf_puts(o, "null");
 		if (dur >= 0)
 			obuf_printf(o, ",\"duration_ms\":%.3f", dur);
 		else
 			obuf_puts(o, ",\"duration_ms\":null");
 		if (l->bytes)
-			obuf_printf(o, ",\"bytes_sent\":%" PRIu64 ",\"bytes_received\":%" PRIu64, sent, rcvd);
+			obuf_printf(o, ",\"bytes_sent\":%" PRIu64 ",\"bytes_received\":%" PRIu64 ",\"bytes_received_exact\":%s",
+				    sent, rcvd, l->fin_unsure ? "false" : "true");
 		else
-			obuf_puts(o, ",\"bytes_sent\":null,\"bytes_received\":null");
+			obuf_puts(o, ",\"bytes_sent\":null,\"bytes_received\":null,\"bytes_received_exact\":null");
 		obuf_puts(o, ",\"states\":[");
 		for (size_t i = 0; i < l->nstates; i++)
 			obuf_printf(o, "%s\"%s\"", i ? "," : "", state_name(sk_state(l->states[i])));
@@ -657,8 +665,13 @@ static int lifetime_sink(void *arg, const struct sock_lifetime *lt)
 		.open_ns = lt->complete ? lt->open_ns : 0,
 		.close_ns = lt->close_ns,
 		.bytes = lt->has_tcp_info,
-		/* a normal end is a FIN exchange: the peer's FIN is in bytes_received */
+		/* a normal end is a FIN exchange: the peer's FIN is in bytes_received,
+		 * unless this side closed first and its socket went to a time-wait
+		 * socket on the ACK of its FIN, before the peer's FIN came (the
+		 * kernel's orphan FIN-WAIT-2 path): the final tcp_info cannot tell */
 		.peer_fin = lt->end == LT_END_NORMAL,
+		.fin_unsure = lt->end == LT_END_NORMAL && lt->nstates >= 2 &&
+			      lt->states[lt->nstates - 2] == SK_FIN_WAIT2 && lt->states[lt->nstates - 1] == SK_CLOSE,
 		.sent = lt->bytes_sent,
 		.sent_retrans = lt->bytes_retrans,
 		.received = lt->bytes_received,
@@ -1351,6 +1364,8 @@ static void summary(const struct ev_ctx *c, const struct sources *s)
 		c->merged ? " with destroy" : "");
 	if (c->ns_filter)
 		fprintf(stderr, ", %" PRIu64 " events not attributed to the namespace", c->unattributed);
+	if (s->tp && tp_bad(s->tp))
+		fprintf(stderr, ", %" PRIu64 " samples that did not decode", tp_bad(s->tp));
 	if (c->tw_dropped)
 		fprintf(stderr, ", %" PRIu64 " time-wait sockets not followed to their end (too many)", c->tw_dropped);
 	if (s->ds && destroy_overruns(s->ds))

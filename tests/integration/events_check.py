@@ -116,6 +116,12 @@ elif mode == "lifetimes":
     def ms(x):
         return x / 1e6
 
+    def ok_but_received(cl, sv, c):
+        return (cl["states"] == CL and cl["closer"] == "active" and cl["end"] == "normal" and
+                sv["states"] == SV and sv["closer"] == "passive" and sv["end"] == "normal" and
+                cl["bytes_sent"] == c["sent"] and sv["bytes_sent"] == c["received"] and
+                sv["bytes_received"] == c["sent"])
+
     for c in load["conns"]:
         cl, sv = take((c["port"], base)), take((base, c["port"]))
         if cl is None or sv is None:
@@ -139,6 +145,10 @@ elif mode == "lifetimes":
             if (cl["bytes_received"] == c["received"] - 1 and "s_close" in c and
                     cl["duration_ms"] * 1e6 < c["s_close"] - c["c_connect_end"]):
                 fin_race += 1
+                # sockscope says so: then the lifetime is right within what
+                # the kernel tells, and only the byte count is one short
+                if cl.get("bytes_received_exact") is False and ok_but_received(cl, sv, c):
+                    bad -= 1
             if bad <= 2:
                 print("  ", c, cl, sv)
         if "s_close_end" in c:
