@@ -108,6 +108,9 @@ struct ev_ctx {
 	struct ev_tw *tw;
 	size_t ntw;
 	uint64_t tw_dropped;
+	/* "YYYY-MM-DDTHH:MM:SS" of tcache_sec: one gmtime a second, not one a record */
+	time_t tcache_sec;
+	char tcache[24];
 };
 
 /* A transition, whatever the source. */
@@ -155,6 +158,34 @@ static struct timespec to_real(const struct ev_ctx *c, uint64_t mono)
 
 /* Kernel TCP numbers to the 11 states (12 NEW_SYN_RECV is a SYN-RECEIVED
  * request socket, 13 a bound, inactive one). */
+/* "2026-12-03T14:33:47.100Z" with the quotes, as render_json_time(). */
+static void put_json_time(struct ev_ctx *c, const struct timespec *ts)
+{
+	struct obuf *o = &c->out;
+	long ms = ts->tv_nsec / 1000000;
+	char tail[7];
+
+	if (ts->tv_sec != c->tcache_sec || !c->tcache[0]) {
+		struct tm tm;
+		time_t t = ts->tv_sec;
+
+		gmtime_r(&t, &tm);
+		if (!strftime(c->tcache, sizeof(c->tcache), "%Y-%m-%dT%H:%M:%S", &tm))
+			c->tcache[0] = 0;
+		c->tcache_sec = ts->tv_sec;
+	}
+	tail[0] = '.';
+	tail[1] = (char)('0' + ms / 100 % 10);
+	tail[2] = (char)('0' + ms / 10 % 10);
+	tail[3] = (char)('0' + ms % 10);
+	tail[4] = 'Z';
+	tail[5] = '"';
+	tail[6] = 0;
+	obuf_putc(o, '"');
+	obuf_puts(o, c->tcache);
+	obuf_puts(o, tail);
+}
+
 static int sk_state(int kernel)
 {
 	if (kernel == SK_KERNEL_NEW_SYN_RECV)
@@ -320,15 +351,19 @@ static void put_owner_json(struct ev_ctx *c, uint32_t pid)
 	struct obuf *o = &c->out;
 	const char *comm = pid ? comm_of(c, pid) : NULL;
 
-	if (pid)
-		obuf_printf(o, ",\"pid\":%" PRIu32 ",\"comm\":", pid);
-	else
+	/* no printf on this path: it runs for every transition (profiled) */
+	if (pid) {
+		obuf_puts(o, ",\"pid\":");
+		obuf_u64(o, pid);
+		obuf_puts(o, ",\"comm\":");
+	} else {
 		obuf_puts(o, ",\"pid\":null,\"comm\":");
+	}
 	if (comm)
 		str_escape_json(o, comm, strlen(comm));
 	else
 		obuf_puts(o, "null");
-	obuf_printf(o, ",\"owner_known\":%s", pid ? "true" : "false");
+	obuf_puts(o, pid ? ",\"owner_known\":true" : ",\"owner_known\":false");
 }
 
 static void put_owner_csv(struct ev_ctx *c, uint32_t pid)
@@ -345,17 +380,28 @@ static void put_owner_csv(struct ev_ctx *c, uint32_t pid)
 	obuf_puts(o, pid ? ",true" : ",false");
 }
 
-static void put_json_addrs(struct obuf *o, int family, const uint8_t *la, uint16_t lp, const uint8_t *ra, uint16_t rp)
+/* An address needs no JSON escaping. */
+static void put_json_addr(struct obuf *o, int family, const uint8_t *a)
 {
 	char buf[64];
 
-	obuf_printf(o, ",\"netid\":\"tcp\",\"family\":\"%s\",\"local_addr\":", family == AF_INET6 ? "inet6" : "inet");
-	sock_addr_str(family, la, buf, sizeof(buf));
-	str_escape_json(o, buf, strlen(buf));
-	obuf_printf(o, ",\"local_port\":%u,\"remote_addr\":", lp);
-	sock_addr_str(family, ra, buf, sizeof(buf));
-	str_escape_json(o, buf, strlen(buf));
-	obuf_printf(o, ",\"remote_port\":%u", rp);
+	sock_addr_str(family, a, buf, sizeof(buf));
+	obuf_putc(o, '"');
+	obuf_puts(o, buf);
+	obuf_putc(o, '"');
+}
+
+static void put_json_addrs(struct obuf *o, int family, const uint8_t *la, uint16_t lp, const uint8_t *ra, uint16_t rp)
+{
+	obuf_puts(o, family == AF_INET6 ? ",\"netid\":\"tcp\",\"family\":\"inet6\",\"local_addr\":"
+				  : ",\"netid\":\"tcp\",\"family\":\"inet\",\"local_addr\":");
+	put_json_addr(o, family, la);
+	obuf_puts(o, ",\"local_port\":");
+	obuf_u64(o, lp);
+	obuf_puts(o, ",\"remote_addr\":");
+	put_json_addr(o, family, ra);
+	obuf_puts(o, ",\"remote_port\":");
+	obuf_u64(o, rp);
 }
 
 static void put_csv_addrs(struct obuf *o, int family, const uint8_t *la, uint16_t lp, const uint8_t *ra, uint16_t rp)
@@ -498,21 +544,28 @@ static int emit_transition(struct ev_ctx *c, const struct ev_tr *t)
 		break;
 	default:
 		obuf_puts(o, "{\"time\":");
-		render_json_time(o, &ts, true);
+		put_json_time(c, &ts);
 		obuf_puts(o, ",\"event\":\"transition\"");
 		put_json_addrs(o, t->family, t->laddr, t->lport, t->raddr, t->rport);
-		obuf_printf(o, ",\"state\":\"%s\",\"old_state\":", state_name(t->state));
-		if (t->old_state)
-			obuf_printf(o, "\"%s\"", state_name(t->old_state));
-		else
+		obuf_puts(o, ",\"state\":\"");
+		obuf_puts(o, state_name(t->state));
+		obuf_puts(o, "\",\"old_state\":");
+		if (t->old_state) {
+			obuf_putc(o, '"');
+			obuf_puts(o, state_name(t->old_state));
+			obuf_putc(o, '"');
+		} else {
 			obuf_puts(o, "null");
+		}
 		obuf_puts(o, ",\"old_state_ms\":");
 		if (t->ms_known)
 			obuf_u64(o, t->ms);
 		else
 			obuf_puts(o, "null");
 		put_owner_json(c, t->pid);
-		obuf_printf(o, ",\"source\":\"%s\"}\n", src_names[c->src]);
+		obuf_puts(o, ",\"source\":\"");
+		obuf_puts(o, src_names[c->src]);
+		obuf_puts(o, "\"}\n");
 		break;
 	}
 	return count_record(c);
