@@ -582,6 +582,8 @@ static int check_window(const struct options *opt, struct feed *f, uint64_t t0, 
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	err = feed_error(f);
+	if (!err)
+		err = feed_stop(f); /* the window's last events */
 	if (err) {
 		snprintf(why, len, "the event source failed: %s", strerror(-err));
 		return err;

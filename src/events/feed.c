@@ -171,8 +171,13 @@ static int task_in_ns(const struct feed *f, uint32_t pid, uint32_t tid)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/task/%" PRIu32 "/ns/net", pid, tid ? tid : pid);
-	if (stat(path, &st) < 0)
-		return 0;
+	if (stat(path, &st) < 0) {
+		/* the thread is gone by the time its event is read (a thread per
+		 * connect): its process's namespace, where threads almost always are */
+		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/ns/net", pid);
+		if (stat(path, &st) < 0)
+			return 0;
+	}
 	return st.st_dev == f->ns_dev && st.st_ino == f->ns_ino ? 1 : -1;
 }
 
@@ -555,6 +560,30 @@ int feed_start(struct feed *f)
 		return -r;
 	f->started = true;
 	return 0;
+}
+
+int feed_stop(struct feed *f)
+{
+	int r = 0;
+
+	if (f->started) {
+		atomic_store(&f->stop, true);
+		pthread_join(f->thread, NULL);
+		f->started = false;
+	}
+	if (f->tp) {
+		r = tp_poll(f->tp, 0, tp_sink, f);
+		if (r >= 0)
+			r = tp_flush(f->tp, tp_sink, f);
+		pthread_mutex_lock(&f->mu);
+		f->st.lost = tp_lost(f->tp);
+		pthread_mutex_unlock(&f->mu);
+	}
+	if (f->ds && r >= 0)
+		r = destroy_poll(f->ds, 0, ds_sink, f);
+	if (r >= 0 && f->tp)
+		r = feed_tick(f, mono_ns());
+	return r < 0 && r != -EINTR ? r : 0;
 }
 
 void feed_close(struct feed *f)

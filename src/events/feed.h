@@ -99,6 +99,11 @@ int feed_open(struct feed **ret, const struct feed_opts *o, char *err, size_t er
 int feed_new(struct feed **ret, const struct feed_opts *o);
 /* Starts the draining thread.  -errno when it cannot. */
 int feed_start(struct feed *f);
+/* Stops the thread and takes in what the sources still hold (the last
+ * events of a window: the thread drains every 0.1 s, and the tracepoint holds
+ * back the newest 20 ms for its cross-CPU merge).  The counters are final
+ * after it.  Returns 0 or the source's error. */
+int feed_stop(struct feed *f);
 /* Stops the thread (if started), closes the sources, frees; accepts NULL. */
 void feed_close(struct feed *f);
 

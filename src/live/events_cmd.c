@@ -45,6 +45,7 @@ enum { EV_UNAVAILABLE = -1, EV_OK = 0, EV_FAIL = 1, EV_USAGE = 2 };
 #define NS_REFRESH_MS 500u      /* -N with the tracepoint: namespace snapshot age */
 #define MERGE_WINDOW_NS 1000000000ULL
 #define COMM_CACHE 256u
+#define LIS_MAX 256u /* listeners learnt per -N namespace */
 #define SKMAP_BITS 16u
 #define SKMAP_CAP (1u << SKMAP_BITS)
 #define STOPPED (-ECANCELED) /* a sink's "enough" (--count) */
@@ -108,6 +109,12 @@ struct ev_ctx {
 	struct ev_tw *tw;
 	size_t ntw;
 	uint64_t tw_dropped;
+	struct ev_lis {
+		uint8_t family;
+		uint8_t addr[16];
+		uint16_t port;
+	} lis[LIS_MAX];
+	size_t nlis;
 	/* "YYYY-MM-DDTHH:MM:SS" of tcache_sec: one gmtime a second, not one a record */
 	time_t tcache_sec;
 	char tcache[24];
@@ -960,8 +967,13 @@ static int task_in_ns(const struct ev_ctx *c, uint32_t pid, uint32_t tid)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/task/%" PRIu32 "/ns/net", pid, tid ? tid : pid);
-	if (stat(path, &st) < 0)
-		return 0;
+	if (stat(path, &st) < 0) {
+		/* the thread is gone by the time its event is read (a thread per
+		 * connect): its process's namespace, where threads almost always are */
+		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/ns/net", pid);
+		if (stat(path, &st) < 0)
+			return 0;
+	}
 	return st.st_dev == c->ns_dev && st.st_ino == c->ns_ino ? 1 : -1;
 }
 
@@ -973,12 +985,47 @@ static bool addr_eq(int family, const uint8_t *a, const uint8_t *b)
 /* Is the event's socket in the namespace's snapshot (refreshed at most every
  * NS_REFRESH_MS): the same 4-tuple, or, for a child of a listener, a listener
  * on that local address and port? */
+/* Listeners of the namespace learnt from listen() in process context, so
+ * that their first children are attributed before a listing shows them. */
+static void lis_learn(struct ev_ctx *c, const struct sock_event *ev)
+{
+	for (size_t i = 0; i < c->nlis; i++)
+		if (c->lis[i].port == ev->sport && c->lis[i].family == ev->family &&
+		    addr_eq(ev->family, c->lis[i].addr, ev->saddr))
+			return;
+	if (c->nlis == LIS_MAX) { /* the oldest goes */
+		memmove(c->lis, c->lis + 1, (LIS_MAX - 1) * sizeof(*c->lis));
+		c->nlis--;
+	}
+	c->lis[c->nlis].family = ev->family;
+	memcpy(c->lis[c->nlis].addr, ev->saddr, 16);
+	c->lis[c->nlis].port = ev->sport;
+	c->nlis++;
+}
+
+static bool lis_match(const struct ev_ctx *c, const struct sock_event *ev)
+{
+	for (size_t i = 0; i < c->nlis; i++) {
+		const struct ev_lis *l = &c->lis[i];
+
+		if (l->port != ev->sport)
+			continue;
+		if ((l->family == AF_INET6 && sock_addr_is_any(AF_INET6, l->addr)) ||
+		    (l->family == ev->family &&
+		     (sock_addr_is_any(l->family, l->addr) || addr_eq(l->family, l->addr, ev->saddr))))
+			return true;
+	}
+	return false;
+}
+
 static bool tuple_in_ns(struct ev_ctx *c, const struct sock_event *ev)
 {
 	uint64_t now = mono_ns() / 1000000ULL;
 	bool child = ev->old_state == SK_LISTEN || ev->old_state == SK_SYN_RECV ||
 		     ev->old_state == SK_KERNEL_NEW_SYN_RECV || ev->new_state == SK_SYN_RECV;
 
+	if (child && lis_match(c, ev))
+		return true;
 	if (!c->nsset_ok || now - c->nsset_ms >= NS_REFRESH_MS) {
 		struct collect_result res = {0};
 
@@ -1023,6 +1070,8 @@ static int event_sink(void *arg, const struct sock_event *ev)
 			e->ns = (int8_t)task_in_ns(c, ev->pid, ev->tid);
 		if (e && !e->ns && tuple_in_ns(c, ev))
 			e->ns = 1;
+		if (e && e->ns > 0 && ev->new_state == SK_LISTEN)
+			lis_learn(c, ev);
 		if (!e || e->ns <= 0) {
 			if (!e || !e->ns)
 				c->unattributed++;
