@@ -851,10 +851,11 @@ int nsdisc_probe_sockets(struct nsdisc *d, const struct nsdisc_probe *p, size_t 
 			 struct nsdisc_probe_stats *st)
 {
 	struct sk_tab *t = d->socks;
-	unsigned max_probes = p && p->max_probes ? p->max_probes : 256;
+	unsigned max_probes = p && p->max_probes ? p->max_probes : 1024;
 	unsigned max_reads = max_probes * 16, reads = 0;
 	unsigned kinds = p ? p->kinds : 0;
-	pid_t pidfd_of = 0;
+	pid_t pidfd_of = 0, known_pid = 0;
+	unsigned known_run = 0; /* probes of known_pid that found a namespace already listed */
 	int pidfd = -1, r = 0;
 	bool pidns_checked = false;
 
@@ -875,6 +876,14 @@ int nsdisc_probe_sockets(struct nsdisc *d, const struct nsdisc_probe *p, size_t 
 
 		if (e->seen)
 			continue;
+		/* a process whose unreported sockets are in namespaces already
+		 * listed (a kernel-side filter left them out, or kinds not asked)
+		 * has its other sockets there too, almost always: two such probes
+		 * and the budget goes to the next process */
+		if (e->pid == known_pid && known_run >= 2) {
+			st->skipped++;
+			continue;
+		}
 		if (reads >= max_reads || st->probed >= max_probes) {
 			st->over_limit++;
 			continue;
@@ -929,6 +938,11 @@ int nsdisc_probe_sockets(struct nsdisc *d, const struct nsdisc_probe *p, size_t 
 		if (idx_get(d, d->index, false, nst.st_dev, nst.st_ino) >= 0) {
 			close(nsfd);
 			st->known++;
+			if (e->pid != known_pid) {
+				known_pid = e->pid;
+				known_run = 0;
+			}
+			known_run++;
 			continue;
 		}
 		/* no path reopens it: the fd is kept whatever the budget */

@@ -145,6 +145,7 @@ struct nsdisc_probe_stats {
 	unsigned gone;        /* the process or its fd went away (or the fd is another file now) */
 	unsigned denied;      /* pidfd_getfd or SIOCGSKNS refused (no CAP_SYS_PTRACE / CAP_NET_ADMIN) */
 	unsigned over_limit;  /* left unprobed: the limits were reached */
+	unsigned skipped;     /* left unprobed: two of the same process found namespaces already listed */
 	int denied_err;       /* the first refusal (-EPERM...) */
 	bool unsupported;     /* no pidfd_open/pidfd_getfd (Linux < 5.6) or SIOCGSKNS, or the proc root
 			       * is another pid namespace's: probing stopped */
