@@ -149,11 +149,17 @@ check "churn: one port-churn finding for 127.0.0.1:9101" \
 # attempts exact unless the feed says it lost or forgot events; established
 # and closed first within 2 of the workload's: under load the feed's
 # lifetimes were seen to classify one connection of 150 otherwise (every
-# watcher alike, lost 0), a matter of events/lifetime, not of the rule
+# watcher alike, lost 0), a matter of events/lifetime, not of the rule.
+# Exact unless the feed lost, forgot or could not attribute events: the
+# tracepoint is host-wide, and beside the other tests (CI runs them in
+# parallel) a socket whose thread is gone before its event is read stays
+# unattributed; then never more than the workload's, and at least 3/4 of it.
 check "churn: the workload's counts (${GA})" \
-	jqt --argjson g "$GA" '(.rates.lost + .rates.forgotten) as $x | .findings[] | select(.rule == "port-churn") |
-	.evidence | ($x > 0 or .attempts == $g.attempts) and .established <= $g.established and
-	.closed_first <= $g.closed_first and ($x > 0 or .closed_first >= $g.closed_first - 2) and
+	jqt --argjson g "$GA" '(.rates.lost + .rates.forgotten + .rates.unattributed) as $x |
+	.findings[] | select(.rule == "port-churn") |
+	.evidence | .attempts <= $g.attempts and ($x > 0 or .attempts == $g.attempts) and
+	.established <= $g.established and .closed_first <= $g.closed_first and
+	.closed_first >= (if $x > 0 then $g.closed_first * 3 / 4 else $g.closed_first - 2 end) and
 	.refused == 0 and .timeout == 0'
 check "churn: projected ports = closes / window x 60, against the namespace's range (232)" \
 	jqt '.findings[] | select(.rule == "port-churn") | .evidence |
@@ -192,19 +198,21 @@ GB=$(cat "$TMP/b")
 check "failing: the workload saw refusals and timeouts (${GB})" jq -e '.refused == 25 and .timeout == 25' <<<"$GB"
 watch_end b2 "$B2"
 check "failing, text: names the destination and the counts" \
-	grep -q '25 of 25 connection attempts to 127.0.0.1:9203 .*0 refused, 25 timed out, 0 established' <<<"$OUT"
+	grep -Eq '([0-9]+) of \1 connection attempts to 127.0.0.1:9203 .*0 refused, \1 timed out, 0 established' <<<"$OUT"
 check "failing, text: a DROP rule is among the causes of timeouts" grep -q 'Timed out .*DROP' <<<"$OUT"
 watch_end b1 "$B1"
 check "failing: exit CRITICAL (every attempt failed)" test "$RC" = 2
 [ -n "${CHECK_RATES_DEBUG:-}" ] && echo "failing: $GB; $(jq -c '[.findings[] | select(.rule == "failing-connects") | .evidence]' <<<"$OUT")"
 check "failing: refused destination with the workload's count" \
-	jqt --argjson g "$GB" '[.findings[] | select(.rule == "failing-connects" and .evidence.remote == "127.0.0.1:9202") |
-	.evidence | select(.refused == $g.refused and .timeout == 0 and .established == 0 and .attempts == $g.refused)] |
-	length == 1'
+	jqt --argjson g "$GB" '(.rates.lost + .rates.forgotten + .rates.unattributed) as $x |
+	[.findings[] | select(.rule == "failing-connects" and .evidence.remote == "127.0.0.1:9202") |
+	.evidence | select(.timeout == 0 and .established == 0 and .attempts == .refused and .refused <= $g.refused and
+	.refused >= (if $x > 0 then $g.refused * 3 / 4 else $g.refused end))] | length == 1'
 check "failing: timed-out destination with the workload's count" \
-	jqt --argjson g "$GB" '[.findings[] | select(.rule == "failing-connects" and .evidence.remote == "127.0.0.1:9203") |
-	.evidence | select(.timeout == $g.timeout and .refused == 0 and .attempts == $g.timeout and .percent == 100)] |
-	length == 1'
+	jqt --argjson g "$GB" '(.rates.lost + .rates.forgotten + .rates.unattributed) as $x |
+	[.findings[] | select(.rule == "failing-connects" and .evidence.remote == "127.0.0.1:9203") |
+	.evidence | select(.refused == 0 and .attempts == .timeout and .percent == 100 and .timeout <= $g.timeout and
+	.timeout >= (if $x > 0 then $g.timeout * 3 / 4 else $g.timeout end))] | length == 1'
 check "failing: the healthy destination is no finding" \
 	jqt '[.findings[] | select(.evidence.remote == "127.0.0.1:9201")] | length == 0'
 
