@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * nlattr: the attribute walk shared by the kinds' reply parsers.
+ * nlattr: the attribute walk shared by the kinds' reply parsers, and the
+ * copy of their memory counters.
  */
 #include "nlattr.h"
 
@@ -38,4 +39,17 @@ int nla_table(const uint8_t *p, size_t len, struct nla_slot *tb, unsigned max,
 		len -= step;
 	}
 	return 0;
+}
+
+size_t nla_meminfo(const struct nla_slot *a, struct sock_meminfo *mem)
+{
+	size_t n = a->data ? a->len / sizeof(uint32_t) : 0;
+
+	if (n > sizeof(*mem) / sizeof(uint32_t))
+		n = sizeof(*mem) / sizeof(uint32_t);
+	if (n > 0)
+		memcpy(mem, a->data, n * sizeof(uint32_t));
+	if (n * sizeof(uint32_t) < sizeof(*mem))
+		memset((uint8_t *)mem + n * sizeof(uint32_t), 0, sizeof(*mem) - n * sizeof(uint32_t));
+	return n;
 }
