@@ -30,8 +30,6 @@
 #include "procfield.h"
 #include "states.h"
 
-#define NLK_HDRLEN NLMSG_ALIGN(sizeof(struct nlmsghdr))
-#define NLK_MSGLEN NLMSG_ALIGN(sizeof(struct netlink_diag_msg))
 /* The kernel's sk_state values for netlink sockets. */
 #define NLK_UNCONNECTED 0
 #define NLK_CONNECTED 1
@@ -84,27 +82,13 @@ static uint32_t nlk_groups(const struct nla_slot *a)
 static int netlink_nl_parse(const void *msg, size_t len, struct sock_rec *rec, struct sock_ext *ext, int *has_ext)
 {
 	struct nla_slot tb[NETLINK_DIAG_FLAGS + 1] = { { NULL, 0 } };
-	const uint8_t *p = msg;
 	struct netlink_diag_msg m;
-	struct nlmsghdr nlh;
 	uint8_t state;
-	size_t mlen;
 	int err;
 
-	if (!msg || len < NLK_HDRLEN)
-		return -EBADMSG;
-	memcpy(&nlh, p, sizeof(nlh));
-	mlen = nlh.nlmsg_len;
-	if (mlen > len || mlen < NLK_HDRLEN + sizeof(m))
-		return -EBADMSG;
-	if (nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY)
-		return -EBADMSG;
-	memcpy(&m, p + NLK_HDRLEN, sizeof(m));
-	if (mlen > NLK_HDRLEN + NLK_MSGLEN) {
-		err = nla_table(p + NLK_HDRLEN + NLK_MSGLEN, mlen - NLK_HDRLEN - NLK_MSGLEN, tb, NETLINK_DIAG_FLAGS, nlk_attr_len_ok);
-		if (err < 0)
-			return err;
-	}
+	err = nla_diag_reply(msg, len, &m, sizeof(m), tb, NETLINK_DIAG_FLAGS, nlk_attr_len_ok);
+	if (err < 0)
+		return err;
 	if (m.ndiag_family != AF_NETLINK)
 		return -ENOENT;
 	if (m.ndiag_type != SOCK_RAW && m.ndiag_type != SOCK_DGRAM)

@@ -26,6 +26,14 @@ struct nla_slot {
 int nla_table(const uint8_t *p, size_t len, struct nla_slot *tb, unsigned max,
 	      bool (*len_ok)(unsigned type, size_t len));
 
+/* One sock_diag reply of type SOCK_DIAG_BY_FAMILY, header included, in
+ * [msg, msg + len): its fixed part (msize bytes, the struct *_diag_msg) is
+ * copied to m, and its attributes go to tb as nla_table(tb, max, len_ok)
+ * puts them.  0, or -EBADMSG for a message that is short, truncated,
+ * malformed or of another type. */
+int nla_diag_reply(const void *msg, size_t len, void *m, size_t msize, struct nla_slot *tb, unsigned max,
+		   bool (*len_ok)(unsigned type, size_t len));
+
 /* The SK_MEMINFO payload in a (an INET_DIAG_SKMEMINFO, UNIX_DIAG_MEMINFO,
  * ...) into *mem: its first words, as many as both hold, and zeros for the
  * words it lacks (all of them if a is absent).  Returns the number of words

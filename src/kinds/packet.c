@@ -30,8 +30,6 @@
 #include "procfield.h"
 #include "states.h"
 
-#define PK_HDRLEN NLMSG_ALIGN(sizeof(struct nlmsghdr))
-#define PK_MSGLEN NLMSG_ALIGN(sizeof(struct packet_diag_msg))
 #define PK_STATES (1u << SK_CLOSE)
 
 static int packet_nl_request(const struct kind_nl_args *a, struct nlmsghdr *nlh)
@@ -69,26 +67,12 @@ static uint32_t pk_ifindex(int64_t i)
 static int packet_nl_parse(const void *msg, size_t len, struct sock_rec *rec, struct sock_ext *ext, int *has_ext)
 {
 	struct nla_slot tb[PACKET_DIAG_MEMINFO + 1] = { { NULL, 0 } };
-	const uint8_t *p = msg;
 	struct packet_diag_msg m;
-	struct nlmsghdr nlh;
-	size_t mlen;
 	int err;
 
-	if (!msg || len < PK_HDRLEN)
-		return -EBADMSG;
-	memcpy(&nlh, p, sizeof(nlh));
-	mlen = nlh.nlmsg_len;
-	if (mlen > len || mlen < PK_HDRLEN + sizeof(m))
-		return -EBADMSG;
-	if (nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY)
-		return -EBADMSG;
-	memcpy(&m, p + PK_HDRLEN, sizeof(m));
-	if (mlen > PK_HDRLEN + PK_MSGLEN) {
-		err = nla_table(p + PK_HDRLEN + PK_MSGLEN, mlen - PK_HDRLEN - PK_MSGLEN, tb, PACKET_DIAG_MEMINFO, pk_attr_len_ok);
-		if (err < 0)
-			return err;
-	}
+	err = nla_diag_reply(msg, len, &m, sizeof(m), tb, PACKET_DIAG_MEMINFO, pk_attr_len_ok);
+	if (err < 0)
+		return err;
 	if (m.pdiag_family != AF_PACKET)
 		return -ENOENT;
 	if (m.pdiag_type != SOCK_RAW && m.pdiag_type != SOCK_DGRAM)

@@ -31,8 +31,6 @@
 #include "procfield.h"
 #include "states.h"
 
-#define UX_HDRLEN NLMSG_ALIGN(sizeof(struct nlmsghdr))
-#define UX_MSGLEN NLMSG_ALIGN(sizeof(struct unix_diag_msg))
 /* sun_path is 108 bytes; the kernel sends a path with its NUL. */
 #define UX_NAME_MAX 109
 /* /proc/net/unix Flags: __SO_ACCEPTCON, set on listeners. */
@@ -109,27 +107,13 @@ static size_t ux_name(const uint8_t *d, size_t n, char *out)
 static int unix_nl_parse(const void *msg, size_t len, struct sock_rec *rec, struct sock_ext *ext, int *has_ext)
 {
 	struct nla_slot tb[UNIX_DIAG_UID + 1] = { { NULL, 0 } };
-	const uint8_t *p = msg;
 	struct unix_diag_msg m;
-	struct nlmsghdr nlh;
-	size_t mlen;
 	bool want_ext;
 	int err;
 
-	if (!msg || len < UX_HDRLEN)
-		return -EBADMSG;
-	memcpy(&nlh, p, sizeof(nlh));
-	mlen = nlh.nlmsg_len;
-	if (mlen > len || mlen < UX_HDRLEN + sizeof(m))
-		return -EBADMSG;
-	if (nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY)
-		return -EBADMSG;
-	memcpy(&m, p + UX_HDRLEN, sizeof(m));
-	if (mlen > UX_HDRLEN + UX_MSGLEN) {
-		err = nla_table(p + UX_HDRLEN + UX_MSGLEN, mlen - UX_HDRLEN - UX_MSGLEN, tb, UNIX_DIAG_UID, ux_attr_len_ok);
-		if (err < 0)
-			return err;
-	}
+	err = nla_diag_reply(msg, len, &m, sizeof(m), tb, UNIX_DIAG_UID, ux_attr_len_ok);
+	if (err < 0)
+		return err;
 	if (m.udiag_family != AF_UNIX)
 		return -ENOENT;
 	if (m.udiag_state != SK_LISTEN && m.udiag_state != SK_ESTABLISHED && m.udiag_state != SK_CLOSE)
