@@ -157,16 +157,7 @@ static void diag_fill_ext(struct sock_ext *ext, const struct nla_slot tb[DIAG_TB
 		memcpy(ext->cong, tb[INET_DIAG_CONG].data, n);
 	}
 	memset(ext->cong + n, 0, sizeof(ext->cong) - n);
-	n = 0;
-	if (tb[INET_DIAG_SKMEMINFO].data) {
-		n = tb[INET_DIAG_SKMEMINFO].len / sizeof(uint32_t);
-		if (n > sizeof(ext->mem) / sizeof(uint32_t))
-			n = sizeof(ext->mem) / sizeof(uint32_t);
-		memcpy(&ext->mem, tb[INET_DIAG_SKMEMINFO].data, n * sizeof(uint32_t));
-	}
-	if (n * sizeof(uint32_t) < sizeof(ext->mem))
-		memset((uint8_t *)&ext->mem + n * sizeof(uint32_t), 0, sizeof(ext->mem) - n * sizeof(uint32_t));
-	ext->has_mem = n > 0;
+	ext->has_mem = nla_meminfo(&tb[INET_DIAG_SKMEMINFO], &ext->mem) > 0;
 	ext->has_cgroup = 0;
 	ext->cgroup_id = 0;
 	if (tb[INET_DIAG_CGROUP_ID].data) {

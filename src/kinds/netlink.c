@@ -27,10 +27,9 @@
 #include "column.h"
 #include "kind.h"
 #include "nlattr.h"
+#include "procfield.h"
 #include "states.h"
 
-#define NLK_HDRLEN NLMSG_ALIGN(sizeof(struct nlmsghdr))
-#define NLK_MSGLEN NLMSG_ALIGN(sizeof(struct netlink_diag_msg))
 /* The kernel's sk_state values for netlink sockets. */
 #define NLK_UNCONNECTED 0
 #define NLK_CONNECTED 1
@@ -83,27 +82,13 @@ static uint32_t nlk_groups(const struct nla_slot *a)
 static int netlink_nl_parse(const void *msg, size_t len, struct sock_rec *rec, struct sock_ext *ext, int *has_ext)
 {
 	struct nla_slot tb[NETLINK_DIAG_FLAGS + 1] = { { NULL, 0 } };
-	const uint8_t *p = msg;
 	struct netlink_diag_msg m;
-	struct nlmsghdr nlh;
 	uint8_t state;
-	size_t mlen;
 	int err;
 
-	if (!msg || len < NLK_HDRLEN)
-		return -EBADMSG;
-	memcpy(&nlh, p, sizeof(nlh));
-	mlen = nlh.nlmsg_len;
-	if (mlen > len || mlen < NLK_HDRLEN + sizeof(m))
-		return -EBADMSG;
-	if (nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY)
-		return -EBADMSG;
-	memcpy(&m, p + NLK_HDRLEN, sizeof(m));
-	if (mlen > NLK_HDRLEN + NLK_MSGLEN) {
-		err = nla_table(p + NLK_HDRLEN + NLK_MSGLEN, mlen - NLK_HDRLEN - NLK_MSGLEN, tb, NETLINK_DIAG_FLAGS, nlk_attr_len_ok);
-		if (err < 0)
-			return err;
-	}
+	err = nla_diag_reply(msg, len, &m, sizeof(m), tb, NETLINK_DIAG_FLAGS, nlk_attr_len_ok);
+	if (err < 0)
+		return err;
 	if (m.ndiag_family != AF_NETLINK)
 		return -ENOENT;
 	if (m.ndiag_type != SOCK_RAW && m.ndiag_type != SOCK_DGRAM)
@@ -139,19 +124,14 @@ static int netlink_nl_parse(const void *msg, size_t len, struct sock_rec *rec, s
 		rec->x.groups = nlk_groups(&tb[NETLINK_DIAG_GROUPS]);
 
 	if (tb[NETLINK_DIAG_MEMINFO].data) {
-		uint32_t mem[SK_MEMINFO_VARS] = { 0 };
-		size_t n = tb[NETLINK_DIAG_MEMINFO].len / sizeof(uint32_t);
+		struct sock_meminfo mem;
+		size_t n = nla_meminfo(&tb[NETLINK_DIAG_MEMINFO], &mem);
 
-		if (n > SK_MEMINFO_VARS)
-			n = SK_MEMINFO_VARS;
-		memcpy(mem, tb[NETLINK_DIAG_MEMINFO].data, n * sizeof(uint32_t));
-		rec->recv_q = mem[SK_MEMINFO_RMEM_ALLOC];
-		rec->send_q = mem[SK_MEMINFO_WMEM_ALLOC];
+		rec->recv_q = mem.rmem_alloc;
+		rec->send_q = mem.wmem_alloc;
 		if (ext && n > 0) {
-			size_t m9 = n < sizeof(ext->mem) / sizeof(uint32_t) ? n : sizeof(ext->mem) / sizeof(uint32_t);
-
 			memset(ext, 0, sizeof(*ext));
-			memcpy(&ext->mem, mem, m9 * sizeof(uint32_t));
+			ext->mem = mem;
 			ext->has_mem = 1;
 			if (has_ext)
 				*has_ext = 1;
@@ -165,66 +145,14 @@ static int netlink_nl_parse(const void *msg, size_t len, struct sock_rec *rec, s
 
 /* ---- /proc/net/netlink ---- */
 
-struct nlk_cur {
-	const char *p, *end;
-};
-
-static int nlk_hexval(char c)
+/* rmem, wmem, dump and locks are ints: a negative one is read as 0. */
+static bool nlk_int(struct pf_cur *c, uint64_t *ret)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+	int64_t v;
 
-/* Blanks, then one to max (<= 16) hex digits ending the field. */
-static bool nlk_hex(struct nlk_cur *c, unsigned max, uint64_t *ret)
-{
-	uint64_t v = 0;
-	unsigned n = 0;
-	int d;
-
-	while (c->p < c->end && *c->p == ' ')
-		c->p++;
-	while (c->p < c->end && (d = nlk_hexval(*c->p)) >= 0) {
-		if (++n > max)
-			return false;
-		v = v << 4 | (uint64_t)d;
-		c->p++;
-	}
-	*ret = v;
-	return n > 0 && (c->p == c->end || *c->p == ' ');
-}
-
-/* Blanks, then decimal digits ending the field, value <= limit; with sign,
- * a '-' is taken and the value read as 0 (the kernel prints these as %d). */
-static bool nlk_dec(struct nlk_cur *c, bool sign, uint64_t limit, uint64_t *ret)
-{
-	uint64_t v = 0;
-	unsigned n = 0;
-	bool neg = false;
-
-	while (c->p < c->end && *c->p == ' ')
-		c->p++;
-	if (sign && c->p < c->end && *c->p == '-') {
-		neg = true;
-		c->p++;
-	}
-	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-		unsigned d = (unsigned)(*c->p - '0');
-
-		if (d > limit || v > (limit - d) / 10)
-			return false;
-		v = v * 10 + d;
-		n++;
-		c->p++;
-	}
-	if (n == 0 || (c->p < c->end && *c->p != ' '))
+	if (!pf_field_sdec(c, INT32_MAX, &v))
 		return false;
-	*ret = neg ? 0 : v;
+	*ret = v < 0 ? 0 : (uint64_t)v;
 	return true;
 }
 
@@ -233,20 +161,15 @@ static bool nlk_dec(struct nlk_cur *c, bool sign, uint64_t limit, uint64_t *ret)
 static int netlink_proc_parse(const char *line, size_t len, int family, struct sock_rec *rec,
 			      struct sock_ext *ext, int *has_ext)
 {
-	struct nlk_cur c = { line, line + len };
+	struct pf_cur c = { line, line + len };
 	uint64_t sk, proto, portid, groups, rmem, wmem, dump, locks, drops, ino;
 
 	if (len >= 2 && line[0] == 's' && line[1] == 'k')
 		return 1;
-	if (!nlk_hex(&c, 16, &sk) || !nlk_dec(&c, false, 255, &proto) || !nlk_dec(&c, false, UINT32_MAX, &portid) ||
-	    !nlk_hex(&c, 8, &groups) || !nlk_dec(&c, true, INT32_MAX, &rmem) ||
-	    !nlk_dec(&c, true, INT32_MAX, &wmem) || !nlk_dec(&c, true, INT32_MAX, &dump) ||
-	    !nlk_dec(&c, true, INT32_MAX, &locks) || !nlk_dec(&c, false, UINT32_MAX, &drops) ||
-	    !nlk_dec(&c, false, UINT64_MAX, &ino))
-		return -EINVAL;
-	while (c.p < c.end && *c.p == ' ')
-		c.p++;
-	if (c.p != c.end)
+	if (!pf_field_hex(&c, 16, &sk) || !pf_field_udec(&c, 255, &proto) || !pf_field_udec(&c, UINT32_MAX, &portid) ||
+	    !pf_field_hex(&c, 8, &groups) || !nlk_int(&c, &rmem) || !nlk_int(&c, &wmem) || !nlk_int(&c, &dump) ||
+	    !nlk_int(&c, &locks) || !pf_field_udec(&c, UINT32_MAX, &drops) || !pf_field_udec(&c, UINT64_MAX, &ino) ||
+	    !pf_only_blanks(&c))
 		return -EINVAL;
 
 	memset(rec, 0, sizeof(*rec));

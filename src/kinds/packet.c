@@ -27,10 +27,9 @@
 #include "column.h"
 #include "kind.h"
 #include "nlattr.h"
+#include "procfield.h"
 #include "states.h"
 
-#define PK_HDRLEN NLMSG_ALIGN(sizeof(struct nlmsghdr))
-#define PK_MSGLEN NLMSG_ALIGN(sizeof(struct packet_diag_msg))
 #define PK_STATES (1u << SK_CLOSE)
 
 static int packet_nl_request(const struct kind_nl_args *a, struct nlmsghdr *nlh)
@@ -68,26 +67,12 @@ static uint32_t pk_ifindex(int64_t i)
 static int packet_nl_parse(const void *msg, size_t len, struct sock_rec *rec, struct sock_ext *ext, int *has_ext)
 {
 	struct nla_slot tb[PACKET_DIAG_MEMINFO + 1] = { { NULL, 0 } };
-	const uint8_t *p = msg;
 	struct packet_diag_msg m;
-	struct nlmsghdr nlh;
-	size_t mlen;
 	int err;
 
-	if (!msg || len < PK_HDRLEN)
-		return -EBADMSG;
-	memcpy(&nlh, p, sizeof(nlh));
-	mlen = nlh.nlmsg_len;
-	if (mlen > len || mlen < PK_HDRLEN + sizeof(m))
-		return -EBADMSG;
-	if (nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY)
-		return -EBADMSG;
-	memcpy(&m, p + PK_HDRLEN, sizeof(m));
-	if (mlen > PK_HDRLEN + PK_MSGLEN) {
-		err = nla_table(p + PK_HDRLEN + PK_MSGLEN, mlen - PK_HDRLEN - PK_MSGLEN, tb, PACKET_DIAG_MEMINFO, pk_attr_len_ok);
-		if (err < 0)
-			return err;
-	}
+	err = nla_diag_reply(msg, len, &m, sizeof(m), tb, PACKET_DIAG_MEMINFO, pk_attr_len_ok);
+	if (err < 0)
+		return err;
 	if (m.pdiag_family != AF_PACKET)
 		return -ENOENT;
 	if (m.pdiag_type != SOCK_RAW && m.pdiag_type != SOCK_DGRAM)
@@ -115,18 +100,13 @@ static int packet_nl_parse(const void *msg, size_t len, struct sock_rec *rec, st
 		memcpy(&rec->uid, tb[PACKET_DIAG_UID].data, sizeof(rec->uid));
 
 	if (tb[PACKET_DIAG_MEMINFO].data) {
-		uint32_t mem[SK_MEMINFO_VARS] = { 0 };
-		size_t n = tb[PACKET_DIAG_MEMINFO].len / sizeof(uint32_t);
+		struct sock_meminfo mem;
+		size_t n = nla_meminfo(&tb[PACKET_DIAG_MEMINFO], &mem);
 
-		if (n > SK_MEMINFO_VARS)
-			n = SK_MEMINFO_VARS;
-		memcpy(mem, tb[PACKET_DIAG_MEMINFO].data, n * sizeof(uint32_t));
-		rec->recv_q = mem[SK_MEMINFO_RMEM_ALLOC]; /* as ss: Send-Q stays 0 */
+		rec->recv_q = mem.rmem_alloc; /* as ss: Send-Q stays 0 */
 		if (ext && n > 0) {
-			size_t m9 = n < sizeof(ext->mem) / sizeof(uint32_t) ? n : sizeof(ext->mem) / sizeof(uint32_t);
-
 			memset(ext, 0, sizeof(*ext));
-			memcpy(&ext->mem, mem, m9 * sizeof(uint32_t));
+			ext->mem = mem;
 			ext->has_mem = 1;
 			if (has_ext)
 				*has_ext = 1;
@@ -140,87 +120,21 @@ static int packet_nl_parse(const void *msg, size_t len, struct sock_rec *rec, st
 
 /* ---- /proc/net/packet ---- */
 
-struct pk_cur {
-	const char *p, *end;
-};
-
-static int pk_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Blanks, then one to max (<= 16) hex digits. */
-static bool pk_hex(struct pk_cur *c, unsigned max, uint64_t *ret)
-{
-	uint64_t v = 0;
-	unsigned n = 0;
-	int d;
-
-	while (c->p < c->end && *c->p == ' ')
-		c->p++;
-	while (c->p < c->end && (d = pk_hexval(*c->p)) >= 0) {
-		if (++n > max)
-			return false;
-		v = v << 4 | (uint64_t)d;
-		c->p++;
-	}
-	*ret = v;
-	return n > 0 && (c->p == c->end || *c->p == ' ');
-}
-
-/* Blanks, then an optional '-' and decimal digits, |value| <= limit. */
-static bool pk_dec(struct pk_cur *c, bool sign, uint64_t limit, int64_t *ret)
-{
-	uint64_t v = 0;
-	unsigned n = 0;
-	bool neg = false;
-
-	while (c->p < c->end && *c->p == ' ')
-		c->p++;
-	if (sign && c->p < c->end && *c->p == '-') {
-		neg = true;
-		c->p++;
-	}
-	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-		unsigned d = (unsigned)(*c->p - '0');
-
-		if (d > limit || v > (limit - d) / 10)
-			return false;
-		v = v * 10 + d;
-		n++;
-		c->p++;
-	}
-	if (n == 0 || (c->p < c->end && *c->p != ' '))
-		return false;
-	*ret = neg ? -(int64_t)v : (int64_t)v;
-	return true;
-}
-
 /* "%pK %-6d %-4d %04x   %-5d %1d %-6u %-6u %-8lu": sk RefCnt Type Proto
  * Iface R Rmem User Inode. */
 static int packet_proc_parse(const char *line, size_t len, int family, struct sock_rec *rec,
 			     struct sock_ext *ext, int *has_ext)
 {
-	struct pk_cur c = { line, line + len };
-	uint64_t sk, proto;
-	int64_t refcnt, type, iface, running, rmem, uid, ino;
+	struct pf_cur c = { line, line + len };
+	uint64_t sk, proto, type, running, rmem, uid, ino;
+	int64_t refcnt, iface;
 
 	if (len >= 2 && line[0] == 's' && line[1] == 'k')
 		return 1;
-	if (!pk_hex(&c, 16, &sk) || !pk_dec(&c, true, INT32_MAX, &refcnt) || !pk_dec(&c, false, 255, &type) ||
-	    !pk_hex(&c, 4, &proto) || !pk_dec(&c, true, INT32_MAX, &iface) || !pk_dec(&c, false, 1, &running) ||
-	    !pk_dec(&c, false, UINT32_MAX, &rmem) || !pk_dec(&c, false, UINT32_MAX, &uid) ||
-	    !pk_dec(&c, false, INT64_MAX, &ino))
-		return -EINVAL;
-	while (c.p < c.end && *c.p == ' ')
-		c.p++;
-	if (c.p != c.end)
+	if (!pf_field_hex(&c, 16, &sk) || !pf_field_sdec(&c, INT32_MAX, &refcnt) || !pf_field_udec(&c, 255, &type) ||
+	    !pf_field_hex(&c, 4, &proto) || !pf_field_sdec(&c, INT32_MAX, &iface) || !pf_field_udec(&c, 1, &running) ||
+	    !pf_field_udec(&c, UINT32_MAX, &rmem) || !pf_field_udec(&c, UINT32_MAX, &uid) ||
+	    !pf_field_udec(&c, INT64_MAX, &ino) || !pf_only_blanks(&c))
 		return -EINVAL;
 	if (type != SOCK_RAW && type != SOCK_DGRAM)
 		return -EINVAL;
@@ -234,7 +148,7 @@ static int packet_proc_parse(const char *line, size_t len, int family, struct so
 	rec->ifindex = pk_ifindex(iface);
 	rec->recv_q = (uint32_t)rmem;
 	rec->uid = (uint32_t)uid;
-	rec->inode = (uint64_t)ino;
+	rec->inode = ino;
 	if (has_ext)
 		*has_ext = 0;
 	return 0;

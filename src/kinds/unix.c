@@ -28,10 +28,9 @@
 #include "nlattr.h"
 #include "obuf.h"
 #include "needs.h"
+#include "procfield.h"
 #include "states.h"
 
-#define UX_HDRLEN NLMSG_ALIGN(sizeof(struct nlmsghdr))
-#define UX_MSGLEN NLMSG_ALIGN(sizeof(struct unix_diag_msg))
 /* sun_path is 108 bytes; the kernel sends a path with its NUL. */
 #define UX_NAME_MAX 109
 /* /proc/net/unix Flags: __SO_ACCEPTCON, set on listeners. */
@@ -105,42 +104,16 @@ static size_t ux_name(const uint8_t *d, size_t n, char *out)
 	return n;
 }
 
-static void ux_fill_mem(struct sock_ext *ext, const struct nla_slot *a)
-{
-	size_t n = a->len / sizeof(uint32_t);
-
-	if (n == 0)
-		return;
-	if (n > sizeof(ext->mem) / sizeof(uint32_t))
-		n = sizeof(ext->mem) / sizeof(uint32_t);
-	memcpy(&ext->mem, a->data, n * sizeof(uint32_t));
-	ext->has_mem = 1;
-}
-
 static int unix_nl_parse(const void *msg, size_t len, struct sock_rec *rec, struct sock_ext *ext, int *has_ext)
 {
 	struct nla_slot tb[UNIX_DIAG_UID + 1] = { { NULL, 0 } };
-	const uint8_t *p = msg;
 	struct unix_diag_msg m;
-	struct nlmsghdr nlh;
-	size_t mlen;
 	bool want_ext;
 	int err;
 
-	if (!msg || len < UX_HDRLEN)
-		return -EBADMSG;
-	memcpy(&nlh, p, sizeof(nlh));
-	mlen = nlh.nlmsg_len;
-	if (mlen > len || mlen < UX_HDRLEN + sizeof(m))
-		return -EBADMSG;
-	if (nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY)
-		return -EBADMSG;
-	memcpy(&m, p + UX_HDRLEN, sizeof(m));
-	if (mlen > UX_HDRLEN + UX_MSGLEN) {
-		err = nla_table(p + UX_HDRLEN + UX_MSGLEN, mlen - UX_HDRLEN - UX_MSGLEN, tb, UNIX_DIAG_UID, ux_attr_len_ok);
-		if (err < 0)
-			return err;
-	}
+	err = nla_diag_reply(msg, len, &m, sizeof(m), tb, UNIX_DIAG_UID, ux_attr_len_ok);
+	if (err < 0)
+		return err;
 	if (m.udiag_family != AF_UNIX)
 		return -ENOENT;
 	if (m.udiag_state != SK_LISTEN && m.udiag_state != SK_ESTABLISHED && m.udiag_state != SK_CLOSE)
@@ -184,7 +157,7 @@ static int unix_nl_parse(const void *msg, size_t len, struct sock_rec *rec, stru
 		memset(ext, 0, sizeof(*ext));
 		if (tb[UNIX_DIAG_NAME].data)
 			ext->name_len = (uint8_t)ux_name(tb[UNIX_DIAG_NAME].data, tb[UNIX_DIAG_NAME].len, ext->name);
-		ux_fill_mem(ext, &tb[UNIX_DIAG_MEMINFO]);
+		ext->has_mem = nla_meminfo(&tb[UNIX_DIAG_MEMINFO], &ext->mem) > 0;
 	}
 	if (has_ext)
 		*has_ext = want_ext;
@@ -192,67 +165,6 @@ static int unix_nl_parse(const void *msg, size_t len, struct sock_rec *rec, stru
 }
 
 /* ---- /proc/net/unix ---- */
-
-struct ux_cur {
-	const char *p, *end;
-};
-
-static int ux_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* One to max (<= 16) hex digits. */
-static bool ux_hex(struct ux_cur *c, unsigned max, uint64_t *ret)
-{
-	uint64_t v = 0;
-	unsigned n = 0;
-	int d;
-
-	while (c->p < c->end && (d = ux_hexval(*c->p)) >= 0) {
-		if (++n > max)
-			return false;
-		v = v << 4 | (uint64_t)d;
-		c->p++;
-	}
-	*ret = v;
-	return n > 0;
-}
-
-/* Decimal digits, no overflow of 64 bits. */
-static bool ux_dec(struct ux_cur *c, uint64_t *ret)
-{
-	uint64_t v = 0;
-	unsigned n = 0;
-
-	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-		unsigned d = (unsigned)(*c->p - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-		n++;
-		c->p++;
-	}
-	*ret = v;
-	return n > 0;
-}
-
-/* At least one blank, then all of them; false at the end of the line. */
-static bool ux_sep(struct ux_cur *c)
-{
-	if (c->p >= c->end || *c->p != ' ')
-		return false;
-	while (c->p < c->end && *c->p == ' ')
-		c->p++;
-	return c->p < c->end;
-}
 
 /*
  * "%pK: %08X %08X %08X %04X %02X %5lu" and, for a named socket, one blank and
@@ -262,7 +174,7 @@ static bool ux_sep(struct ux_cur *c)
 static int unix_proc_parse(const char *line, size_t len, int family, struct sock_rec *rec, struct sock_ext *ext,
 			   int *has_ext)
 {
-	struct ux_cur c = { line, line + len };
+	struct pf_cur c = { line, line + len };
 	uint64_t sk, refcnt, proto, flags, type, st, ino;
 	size_t name_len = 0;
 	const char *name = NULL;
@@ -270,13 +182,12 @@ static int unix_proc_parse(const char *line, size_t len, int family, struct sock
 
 	if (len >= 3 && !memcmp(line, "Num", 3))
 		return 1;
-	while (c.p < c.end && *c.p == ' ')
-		c.p++;
-	if (!ux_hex(&c, 16, &sk) || c.p >= c.end || *c.p++ != ':')
+	pf_blanks(&c);
+	if (!pf_hex(&c, 16, &sk) || c.p >= c.end || *c.p++ != ':')
 		return -EINVAL;
-	if (!ux_sep(&c) || !ux_hex(&c, 8, &refcnt) || !ux_sep(&c) || !ux_hex(&c, 8, &proto) || !ux_sep(&c) ||
-	    !ux_hex(&c, 8, &flags) || !ux_sep(&c) || !ux_hex(&c, 4, &type) || !ux_sep(&c) || !ux_hex(&c, 2, &st) ||
-	    !ux_sep(&c) || !ux_dec(&c, &ino))
+	if (!pf_sep(&c) || !pf_hex(&c, 8, &refcnt) || !pf_sep(&c) || !pf_hex(&c, 8, &proto) || !pf_sep(&c) ||
+	    !pf_hex(&c, 8, &flags) || !pf_sep(&c) || !pf_hex(&c, 4, &type) || !pf_sep(&c) || !pf_hex(&c, 2, &st) ||
+	    !pf_sep(&c) || !pf_dec(&c, UINT64_MAX, &ino))
 		return -EINVAL;
 	if (c.p < c.end) {
 		if (*c.p != ' ' || c.end - c.p < 2)
@@ -336,7 +247,7 @@ static bool ux_autobound(const struct sock_ext *e)
 	if (e->name_len != 6 || e->name[0] != '@')
 		return false;
 	for (int i = 1; i < 6; i++)
-		if (ux_hexval(e->name[i]) < 0)
+		if (pf_hexval(e->name[i]) < 0)
 			return false;
 	return true;
 }
