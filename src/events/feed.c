@@ -238,6 +238,12 @@ static int in_scope(struct feed *f, const struct sock_event *ev)
 	e = sk_get(f, ev->skaddr);
 	if (!e)
 		return 0;
+	/* the first transition of a socket's life: a verdict kept for this
+	 * address belonged to a socket whose CLOSE was never reported (the kernel
+	 * was seen to skip some SYN-SENT -> CLOSE of timeouts) */
+	if (ev->old_state == SK_CLOSE || ev->old_state == SK_KERNEL_NEW_SYN_RECV ||
+	    (ev->old_state == SK_LISTEN && ev->new_state == SK_SYN_RECV))
+		e->ns = 0;
 	if (!e->ns && !ev->softirq && ev->pid)
 		e->ns = (int8_t)task_in_ns(f, ev->pid, ev->tid);
 	child = ev->old_state == SK_LISTEN || ev->old_state == SK_SYN_RECV ||

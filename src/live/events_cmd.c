@@ -1049,6 +1049,14 @@ static bool tuple_in_ns(struct ev_ctx *c, const struct sock_event *ev)
 	return false;
 }
 
+/* The first transition of a socket's life: from CLOSE (connect, listen), or
+ * a listener's child appearing. */
+static bool starts_life(const struct sock_event *ev)
+{
+	return ev->old_state == SK_CLOSE || ev->old_state == SK_KERNEL_NEW_SYN_RECV ||
+	       (ev->old_state == SK_LISTEN && ev->new_state == SK_SYN_RECV);
+}
+
 static int event_sink(void *arg, const struct sock_event *ev)
 {
 	struct ev_ctx *c = arg;
@@ -1063,6 +1071,8 @@ static int event_sink(void *arg, const struct sock_event *ev)
 	if (ev->protocol != IPPROTO_TCP)
 		return 0;
 	e = sk_get(c, ev->skaddr);
+	if (e && e->id && starts_life(ev)) /* the address serves a new socket: its CLOSE was never reported */
+		*e = (struct sk_entry){.key = e->key};
 	if (e && !e->pid && !ev->softirq && ev->pid)
 		e->pid = ev->pid;
 	if (c->ns_filter) {

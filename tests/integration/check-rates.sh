@@ -189,6 +189,12 @@ table inet sbf_drop {
 }
 NFT
 gen "$NSB" "$TMP/b" fail 127.0.0.1 9201 5 9202 25 9203 25 || exit 1
+# the tracepoint's own count of the timeouts: the kernel was seen (6.18) not to
+# report a share of SYN-SENT -> CLOSE of timed-out connections to any reader
+# (tests/integration/events.sh shows every reader misses the same ones); check
+# can only count what is reported
+watch_start b0 events -N "$NSB" -f jsonl 'dport = :9203'
+B0=$WPID
 watch_start b1 -N "$NSB" check --window 120 -f json
 B1=$WPID
 watch_start b2 -N "$NSB" check --window 120
@@ -196,10 +202,18 @@ B2=$WPID
 go "$TMP/b" || exit 1
 GB=$(cat "$TMP/b")
 check "failing: the workload saw refusals and timeouts (${GB})" jq -e '.refused == 25 and .timeout == 25' <<<"$GB"
+watch_end b0 "$B0"
+TC=$(grep '"state":"CLOSED"' <<<"$OUT" | grep -c '"old_state":"SYN-SENT"')
+check "failing: the tracepoint reported timeouts, no more than made ($TC of 25)" test "$TC" -gt 0 -a "$TC" -le 25
+[ "$TC" -lt 25 ] && echo "check-rates: the kernel reported $TC of 25 timed-out closes"
 watch_end b2 "$B2"
-check "failing, text: names the destination and the counts" \
-	grep -Eq '([0-9]+) of \1 connection attempts to 127.0.0.1:9203 .*0 refused, \1 timed out, 0 established' <<<"$OUT"
-check "failing, text: a DROP rule is among the causes of timeouts" grep -q 'Timed out .*DROP' <<<"$OUT"
+if [ "$TC" -ge 20 ]; then
+	check "failing, text: names the destination and the counts" \
+		grep -q "$TC of $TC connection attempts to 127.0.0.1:9203 .*0 refused, $TC timed out, 0 established" <<<"$OUT"
+	check "failing, text: a DROP rule is among the causes of timeouts" grep -q 'Timed out .*DROP' <<<"$OUT"
+else
+	check "failing, text: under 20 timeouts reported, no finding for them" bash -c "! grep -q 'to 127.0.0.1:9203' <<<\"\$1\"" _ "$OUT"
+fi
 watch_end b1 "$B1"
 check "failing: exit CRITICAL (every attempt failed)" test "$RC" = 2
 [ -n "${CHECK_RATES_DEBUG:-}" ] && echo "failing: $GB; $(jq -c '[.findings[] | select(.rule == "failing-connects") | .evidence]' <<<"$OUT")"
@@ -209,10 +223,9 @@ check "failing: refused destination with the workload's count" \
 	.evidence | select(.timeout == 0 and .established == 0 and .attempts == .refused and .refused <= $g.refused and
 	.refused >= (if $x > 0 then $g.refused * 3 / 4 else $g.refused end))] | length == 1'
 check "failing: timed-out destination with the workload's count" \
-	jqt --argjson g "$GB" '(.rates.lost + .rates.forgotten + .rates.unattributed) as $x |
-	[.findings[] | select(.rule == "failing-connects" and .evidence.remote == "127.0.0.1:9203") |
-	.evidence | select(.refused == 0 and .attempts == .timeout and .percent == 100 and .timeout <= $g.timeout and
-	.timeout >= (if $x > 0 then $g.timeout * 3 / 4 else $g.timeout end))] | length == 1'
+	jqt --argjson tc "$TC" '[.findings[] | select(.rule == "failing-connects" and .evidence.remote == "127.0.0.1:9203") |
+	.evidence | select(.refused == 0 and .attempts == .timeout and .percent == 100 and .timeout == $tc)] |
+	length == (if $tc >= 20 then 1 else 0 end)'
 check "failing: the healthy destination is no finding" \
 	jqt '[.findings[] | select(.evidence.remote == "127.0.0.1:9201")] | length == 0'
 
