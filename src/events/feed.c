@@ -283,6 +283,8 @@ static struct feed_dest *dest_get(struct feed *f, const struct sock_lifetime *lt
 		d = oldest;
 		f->st.dest_evicted++;
 	}
+	if (!d)
+		return NULL; /* dest_max 0 */
 	memset(d, 0, sizeof(*d));
 	d->family = lt->family;
 	memcpy(d->addr, lt->raddr, 16);
@@ -303,8 +305,11 @@ static int lifetime_sink(void *arg, const struct sock_lifetime *lt)
 	f->rhead = (f->rhead + 1) % f->o.recent_max;
 	if (f->rlen < f->o.recent_max)
 		f->rlen++;
-	if (lt->opener == LT_OPENER_ACTIVE && lt->rport) {
+	if (lt->opener == LT_OPENER_ACTIVE && lt->rport && f->o.dest_max) {
 		struct feed_dest *d = dest_get(f, lt);
+
+		if (!d)
+			return 0;
 
 		d->attempts++;
 		d->established += lt->established;
@@ -430,7 +435,7 @@ int feed_new(struct feed **ret, const struct feed_opts *o)
 	}
 	if (o->scope == FEED_SCOPE_NETNS) {
 		if ((o->netns_fd >= 0 ? fstat(o->netns_fd, &st) : stat("/proc/self/ns/net", &st)) < 0) {
-			r = -errno;
+			r = errno ? -errno : -EIO;
 			goto fail;
 		}
 		f->ns_dev = st.st_dev;

@@ -113,8 +113,6 @@ struct tui {
 	const struct procmap *owners; /* owners_map if owners were collected */
 	struct collect_result res;
 	unsigned long seen;
-	int coll_err;
-	bool have_data;
 	uint64_t interval_ms, next_ms, req_ms;
 	time_t snap_time;
 
@@ -126,37 +124,27 @@ struct tui {
 	int col_x[TUI_COLS_MAX + 1];
 	size_t ncols_drawn;
 	const struct column *sort_col;
-	int sort_dir;
-	enum group_by group;
-	bool paused, help, detail, info_on, owners_on, utf8, color;
 
 	uint32_t *rows; /* track indices in display order */
 	size_t nrows, rows_cap;
 	struct group_result groups;
 	size_t sel, top, gsel, gtop;
 	struct sock_rec sel_rec;
-	bool sel_valid;
 	struct tui_alert alerts[TUI_ALERTS_MAX];
 	size_t nalerts;
 	struct kernel_facts facts; /* at the previous refresh, for check's rates */
-	bool have_facts;
 
-	bool prompt;
 	char input[TUI_FILTER_MAX];
 	size_t ilen;
 	char perr[256];
 	char filter_text[TUI_FILTER_MAX];
-	unsigned kind_view; /* n: the one kind shown, KIND_MAX for all asked */
 
 	/* the event feed: the transitions and recently closed views.  Every
 	 * array has a fixed size: nothing grows with the events. */
-	enum tui_view view;
 	struct feed *feed;            /* NULL: no rates (feed_note says why) */
 	const char *feed_scope;       /* "this namespace", "host-wide", the -N name */
 	char feed_note[384];          /* why there are no rates, or what fell back; "" if nothing */
-	bool feed_note_shown;         /* the status line carries it until a key or TUI_NOTE_MS */
 	uint64_t feed_note_until;
-	int feed_err;                 /* the feed's thread stopped with this */
 	uint64_t pairs_prev[FEED_NSTATES][FEED_NSTATES], pairs_cur[FEED_NSTATES][FEED_NSTATES];
 	struct feed_stats fst_prev, fst_cur;
 	uint64_t feed_start_ms, feed_prev_ms, feed_cur_ms;
@@ -165,11 +153,9 @@ struct tui {
 	struct sock_lifetime recent[TUI_RECENT_MAX]; /* newest first, after the filter */
 	size_t nrecent, recent_kept;  /* shown, and kept by the feed before the filter */
 	struct filter *lfilter;       /* top's filter, for the closed view; NULL: none or not applicable */
-	bool lfilter_skipped;         /* the filter needs lookups a closed connection lacks */
 	size_t vtop;                  /* scroll of the transitions and closed views */
 	struct tui_comm comms[TUI_COMM_MAX];
 	size_t comm_next;
-	int view_h;
 
 	/* --all-netns: sockets per namespace, the largest first */
 	struct tui_nscount nsc[TUI_NSC_MAX];
@@ -180,8 +166,24 @@ struct tui {
 
 	struct obuf tmp, esc;
 	struct col_ctx cc;
-	int H, W, table_y, table_h;
 	char err[256];
+
+	/* the small fields together (no padding between the large ones) */
+	int coll_err;
+	int sort_dir;
+	enum group_by group;
+	unsigned kind_view; /* n: the one kind shown, KIND_MAX for all asked */
+	enum tui_view view;
+	int feed_err;                 /* the feed's thread stopped with this */
+	int view_h;
+	int H, W, table_y, table_h;
+	bool have_data;
+	bool paused, help, detail, info_on, owners_on, utf8, color;
+	bool sel_valid;
+	bool have_facts;
+	bool prompt;
+	bool feed_note_shown;         /* the status line carries it until a key or TUI_NOTE_MS */
+	bool lfilter_skipped;         /* the filter needs lookups a closed connection lacks */
 };
 
 /* ---- text ------------------------------------------------------------ */
@@ -1917,7 +1919,7 @@ static void draw_closed(struct tui *t, int y, int h)
 			put_raw(t, yy, x, 16 < t->W - x ? 16 : t->W - x, o->buf, o->len, false);
 		x += 17;
 		if (x < t->W)
-			x += put_safe(yy, x, t->W - x, bytes, strlen(bytes));
+			(void)put_safe(yy, x, t->W - x, bytes, strlen(bytes));
 		tui_fmt_states(lt->states, lt->nstates, lt->states_truncated, false, ">", states, sizeof(states));
 		if ((int)strlen(states) > statew)
 			tui_fmt_states(lt->states, lt->nstates, lt->states_truncated, true, ">", states, sizeof(states));

@@ -310,6 +310,16 @@ static bool is_pid(const char *s)
 	return true;
 }
 
+/* The number a /proc entry is named by (is_pid() checked it); 0 if it does
+ * not fit a pid. */
+static pid_t pid_of_name(const char *name)
+{
+	char *end;
+	long v = strtol(name, &end, 10);
+
+	return *end || v <= 0 || v > INT32_MAX ? 0 : (pid_t)v;
+}
+
 static int note_denied(struct scan *s, pid_t pid)
 {
 	struct denied *dn = &s->denied;
@@ -413,7 +423,7 @@ static int scan_pid_fds(struct scan *s, pid_t pid)
 			link[n] = '\0';
 			d->stats.sock_fds++;
 			ino = strtoull(link + 8, &end, 10);
-			if (*end == ']' && ino && (r = sk_add(d->socks, ino, pid, atoi(de->d_name))) < 0)
+			if (*end == ']' && ino && (r = sk_add(d->socks, ino, pid, pid_of_name(de->d_name))) < 0)
 				break;
 			continue;
 		}
@@ -450,9 +460,9 @@ static int scan_pid_threads(struct scan *s, pid_t pid)
 		return 0;
 	while ((de = readdir(dd))) {
 		ssize_t found;
-		size_t i;
+		size_t i = SIZE_MAX;
 
-		if (!is_pid(de->d_name) || strlen(de->d_name) > 9 || atoi(de->d_name) == (int)pid)
+		if (!is_pid(de->d_name) || strlen(de->d_name) > 9 || pid_of_name(de->d_name) == (int)pid)
 			continue;
 		d->stats.threads++;
 		if (nsio_path(s->path, sizeof(s->path), "%s/%s/ns/net", dir, de->d_name) < 0 ||
@@ -466,7 +476,7 @@ static int scan_pid_threads(struct scan *s, pid_t pid)
 			break;
 		r = 0;
 		if (i < d->n && !d->ns[i].pid)
-			d->ns[i].pid = (pid_t)atoi(de->d_name); /* /proc/TID/net is the thread's */
+			d->ns[i].pid = (pid_t)pid_of_name(de->d_name); /* /proc/TID/net is the thread's */
 	}
 	closedir(dd);
 	return r;
@@ -593,7 +603,7 @@ static pid_t self_in(const char *proc_root)
 	if (nsio_path(p, sizeof(p), "%s/self", proc_root) < 0 || (n = readlink(p, link, sizeof(link) - 1)) <= 0)
 		return 0;
 	link[n] = '\0';
-	return (pid_t)atoi(link);
+	return pid_of_name(link);
 }
 
 static size_t count_open_fds(const char *proc_root)

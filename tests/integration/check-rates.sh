@@ -24,6 +24,13 @@ for tool in ip jq nft python3 setpriv; do
 	command -v "$tool" >/dev/null || skip "$tool not found"
 done
 BIN=${SOCKSCOPE_ASAN:-$SOCKSCOPE}
+# Counts of a host-wide tracepoint within a window, against the workload's:
+# under ASan the feed's thread reads too late for the threads of the workload
+# (attribution by /proc/PID/task) and the counts fall short; the plain build
+# runs it (run-all.sh's first pass)
+if ldd "$SOCKSCOPE" 2>/dev/null | grep -q 'libasan'; then
+	skip "the rate windows are checked with the plain build, not under ASan"
+fi
 GEN="$SOURCE_ROOT/tests/integration/check/rates_gen.py"
 TAG="sbF-cr$$"
 TMP=$(mktemp -d) || exit 1
