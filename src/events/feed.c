@@ -473,7 +473,8 @@ int feed_open(struct feed **ret, const struct feed_opts *o, char *err, size_t er
 	if (errlen)
 		err[0] = 0;
 	r = feed_new(&f, o);
-	if (r < 0) {
+	if (r < 0 || !f) {
+		r = r < 0 ? r : -ENOMEM;
 		snprintf(err, errlen, "%s", strerror(-r));
 		return r;
 	}
