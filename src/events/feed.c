@@ -536,6 +536,7 @@ static void *drain(void *arg)
 			if (r >= 0 || r == -EINTR) {
 				pthread_mutex_lock(&f->mu);
 				f->st.lost = tp_lost(f->tp);
+				f->st.throttled = tp_throttled(f->tp);
 				pthread_mutex_unlock(&f->mu);
 			}
 			if ((r >= 0 || r == -EINTR) && f->ds)
@@ -589,6 +590,7 @@ int feed_stop(struct feed *f)
 			r = tp_flush(f->tp, tp_sink, f);
 		pthread_mutex_lock(&f->mu);
 		f->st.lost = tp_lost(f->tp);
+		f->st.throttled = tp_throttled(f->tp);
 		pthread_mutex_unlock(&f->mu);
 	}
 	if (f->ds && r >= 0)

@@ -64,6 +64,7 @@ struct feed_stats {
 	uint64_t events;        /* transitions counted (in scope) */
 	uint64_t unattributed;  /* events left out: not known to be in the scope */
 	uint64_t lost;          /* tracepoint samples lost */
+	uint64_t throttled;     /* times the kernel throttled the tracepoint (samples dropped, how many unknown) */
 	uint64_t overruns;      /* destroy-group receive overruns (a number of messages lost, unknown) */
 	uint64_t opened_active, opened_passive;
 	uint64_t closed;        /* connections ended (lifetimes) */

@@ -57,6 +57,7 @@ struct tp_source {
 	struct tp_pending *pend;
 	size_t npend, cap_pend;
 	uint8_t *tmp; /* 64 KiB: a wrapped record */
+	uint64_t throttled; /* PERF_RECORD_THROTTLE: samples dropped, how many unknown */
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -481,6 +482,10 @@ static void drain_ring(struct tp_source *s, struct tp_ring *rg)
 			memcpy(&lost, rec + sizeof(hdr) + 8, sizeof(lost));
 			s->lost += lost;
 			s->batch_lost += lost;
+		} else if (hdr.type == PERF_RECORD_THROTTLE) {
+			/* more samples in a tick than kernel.perf_event_max_sample_rate
+			 * allows: the kernel drops them until the next tick, uncounted */
+			s->throttled++;
 		}
 		tail += hdr.size;
 	}
@@ -560,6 +565,11 @@ uint64_t tp_lost(const struct tp_source *s)
 uint64_t tp_batch_lost(const struct tp_source *s)
 {
 	return s->batch_lost;
+}
+
+uint64_t tp_throttled(const struct tp_source *s)
+{
+	return s->throttled;
 }
 
 uint64_t tp_bad(const struct tp_source *s)

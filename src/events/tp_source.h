@@ -46,6 +46,9 @@ int tp_flush(struct tp_source *s, event_sink_fn sink, void *arg);
 
 uint64_t tp_lost(const struct tp_source *s);       /* samples lost (PERF_RECORD_LOST), total */
 uint64_t tp_batch_lost(const struct tp_source *s); /* ... during the last tp_poll() */
+/* Times the kernel throttled the events (PERF_RECORD_THROTTLE): samples
+ * were dropped until the next tick, and the kernel does not say how many. */
+uint64_t tp_throttled(const struct tp_source *s);
 uint64_t tp_bad(const struct tp_source *s);        /* samples that did not decode */
 uint64_t tp_seen(const struct tp_source *s);       /* samples decoded */
 unsigned tp_ncpu(const struct tp_source *s);

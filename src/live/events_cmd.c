@@ -1476,6 +1476,9 @@ static void summary(const struct ev_ctx *c, const struct sources *s)
 		c->merged ? " with destroy" : "");
 	if (c->ns_filter)
 		fprintf(stderr, ", %" PRIu64 " events not attributed to the namespace", c->unattributed);
+	if (s->tp && tp_throttled(s->tp))
+		fprintf(stderr, ", throttled %" PRIu64 " times by the kernel (samples dropped, number unknown: raise "
+				"kernel.perf_event_max_sample_rate)", tp_throttled(s->tp));
 	if (s->tp && tp_bad(s->tp))
 		fprintf(stderr, ", %" PRIu64 " samples that did not decode", tp_bad(s->tp));
 	if (c->tw_dropped)

@@ -57,10 +57,12 @@ if mode == "transitions":
     def subseq(got, exp):
         it = iter(exp)
         return all(any(g == e for e in it) for g in got)
-    # The kernel was seen (6.18, CI) not to report a share of the SYN-SENT ->
-    # CLOSED of connections that timed out, with no sample lost: every reader
-    # of the tracepoint missed the same ones (events.sh compares them) and the
-    # destroy groups saw those sockets go.  They are counted apart here.
+    # The SYN-SENT -> CLOSED of the timed-out connections come in one burst
+    # (one timer tick): beyond kernel.perf_event_max_sample_rate / HZ samples
+    # a tick the kernel throttles the tracepoint and drops the rest without
+    # counting them (PERF_RECORD_THROTTLE).  events.sh raises the limit, and
+    # checks that any such gap comes with sockscope's throttle notice and is
+    # the same for every reader; the gap is counted apart here.
     tports = {r["port"] for r in load.get("timeout_conns", [])}
     def kernel_gap(k):
         return k[1] == base + 2 and k[0] in tports and seq.get(k, []) == [R[0]]
@@ -93,7 +95,7 @@ if mode == "transitions":
         to = [r for r in tr if r["remote_port"] == base + 2 and r["old_state"] == "SYN-SENT" and r["state"] == "CLOSED"]
         with open(path + ".timeouts", "w") as f:  # for events.sh: every reader misses the same ones
             f.write(" ".join(str(p) for p in sorted(r["local_port"] for r in to)))
-        check("timed out: SYN-SENT -> CLOSED", abs(len(to) + gap - load["timeouts"]) <= lim and len(to) > 0,
+        check("timed out: SYN-SENT -> CLOSED", abs(len(to) + gap - load["timeouts"]) <= lim and load["timeouts"] > 0,
               f"{len(to)} of {load['timeouts']} (and {len(load['timeout_other'])} that did not time out)")
     for p in load["simultaneous"]:
         st = [s for _, s in seq.get((p, base + 3), [])]
