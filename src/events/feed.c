@@ -165,7 +165,7 @@ static void sk_del(struct feed *f, struct sk_entry *e)
 	f->nsk--;
 }
 
-static int task_in_ns(const struct feed *f, uint32_t pid, uint32_t tid)
+int feed_task_in_ns(uint32_t pid, uint32_t tid, dev_t ns_dev, ino_t ns_ino)
 {
 	char path[96];
 	struct stat st;
@@ -178,7 +178,7 @@ static int task_in_ns(const struct feed *f, uint32_t pid, uint32_t tid)
 		if (stat(path, &st) < 0)
 			return 0;
 	}
-	return st.st_dev == f->ns_dev && st.st_ino == f->ns_ino ? 1 : -1;
+	return st.st_dev == ns_dev && st.st_ino == ns_ino ? 1 : -1;
 }
 
 static size_t alen(int family)
@@ -245,7 +245,7 @@ static int in_scope(struct feed *f, const struct sock_event *ev)
 	    (ev->old_state == SK_LISTEN && ev->new_state == SK_SYN_RECV))
 		e->ns = 0;
 	if (!e->ns && !ev->softirq && ev->pid)
-		e->ns = (int8_t)task_in_ns(f, ev->pid, ev->tid);
+		e->ns = (int8_t)feed_task_in_ns(ev->pid, ev->tid, f->ns_dev, f->ns_ino);
 	child = ev->old_state == SK_LISTEN || ev->old_state == SK_SYN_RECV ||
 		ev->old_state == SK_KERNEL_NEW_SYN_RECV || ev->new_state == SK_SYN_RECV;
 	if (!e->ns && child && listener_match(f, ev))

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "destroy.h"
+#include "feed.h"
 #include "filter.h"
 #include "kind.h"
 #include "lifetime.h"
@@ -960,23 +961,6 @@ static int tw_sweep(struct ev_ctx *c, struct pipeline *p, struct sock_set *set)
 
 /* ---- the tracepoint source -------------------------------------------- */
 
-/* Does the task tid of pid live in the namespace of -N? 1, -1, or 0 unknown. */
-static int task_in_ns(const struct ev_ctx *c, uint32_t pid, uint32_t tid)
-{
-	char path[96];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/task/%" PRIu32 "/ns/net", pid, tid ? tid : pid);
-	if (stat(path, &st) < 0) {
-		/* the thread is gone by the time its event is read (a thread per
-		 * connect): its process's namespace, where threads almost always are */
-		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/ns/net", pid);
-		if (stat(path, &st) < 0)
-			return 0;
-	}
-	return st.st_dev == c->ns_dev && st.st_ino == c->ns_ino ? 1 : -1;
-}
-
 static bool addr_eq(int family, const uint8_t *a, const uint8_t *b)
 {
 	return !memcmp(a, b, family == AF_INET6 ? 16 : 4);
@@ -1077,7 +1061,7 @@ static int event_sink(void *arg, const struct sock_event *ev)
 		e->pid = ev->pid;
 	if (c->ns_filter) {
 		if (e && !e->ns && !ev->softirq && ev->pid)
-			e->ns = (int8_t)task_in_ns(c, ev->pid, ev->tid);
+			e->ns = (int8_t)feed_task_in_ns(ev->pid, ev->tid, c->ns_dev, c->ns_ino);
 		if (e && !e->ns && tuple_in_ns(c, ev))
 			e->ns = 1;
 		if (e && e->ns > 0 && ev->new_state == SK_LISTEN)
