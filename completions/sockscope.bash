@@ -14,7 +14,7 @@ _sockscope_states=${_sockscope_states//$'\n'/ }
 
 # Options taking an argument as a separate word (long and short forms).
 _sockscope_argopts='--query -A --family --net -N --backend --proc-root --host-root --cgroup-root --record --replay --format -f --columns --sort --group-by --watch
---delay -d --samples --interval --threshold --window --source --count --duration --web.listen-address --web.telemetry-path --web.config.file
+--delay -d --samples --interval --threshold --window --source --tracepoint-reader --count --duration --web.listen-address --web.telemetry-path --web.config.file
 	--web.max-connections'
 _sockscope_argopts=${_sockscope_argopts//$'\n'/ }
 
@@ -47,16 +47,16 @@ _sockscope_options()
 	local -a show=(--oneline -O --inet-sockopt --threads -T)
 
 	case $cmd in
-	top) printf '%s\n' "${common[@]}" "${show[@]}" --events -E --delay -d --source --mount-tracefs "${always[@]}" ;;
+	top) printf '%s\n' "${common[@]}" "${show[@]}" --events -E --delay -d --source --mount-tracefs --tracepoint-reader "${always[@]}" ;;
 	kill) printf '%s\n' "${common[@]}" "${show[@]}" --kill -K --yes --dry-run "${always[@]}" ;;
 	explain) printf '%s\n' "${always[@]}" ;;
-	check) printf '%s\n' "${common[@]}" --samples --interval --threshold --window --mount-tracefs "${always[@]}" ;;
+	check) printf '%s\n' "${common[@]}" --samples --interval --threshold --window --mount-tracefs --tracepoint-reader "${always[@]}" ;;
 	events) printf '%s\n' --ipv4 -4 --ipv6 -6 --numeric -n --no-header -H --net -N --format -f --source --lifetimes \
-		--count --duration --mount-tracefs "${always[@]}" ;;
+		--count --duration --mount-tracefs --tracepoint-reader "${always[@]}" ;;
 	exporter) printf '%s\n' --tcp -t --udp -u --raw -w --unix -x --packet -0 --mptcp -M --query -A --family --ipv4 -4 \
 		--ipv6 -6 --processes -p --net -N --all-netns --host-root --cgroup-root --backend --threshold \
 		--web.listen-address --web.telemetry-path --web.config.file --web.systemd-socket --web.max-connections \
-		--source --mount-tracefs --no-events "${always[@]}" ;;
+		--source --mount-tracefs --tracepoint-reader --no-events "${always[@]}" ;;
 	*) printf '%s\n' "${common[@]}" "${show[@]}" --kill -K --no-legend --watch --events -E "${always[@]}" ;;
 	esac
 }
@@ -110,6 +110,7 @@ _sockscope_value()
 	--format | -f) mapfile -t COMPREPLY < <(compgen -W 'table json jsonl csv prom' -- "$cur") ;;
 	--backend) mapfile -t COMPREPLY < <(compgen -W 'auto netlink proc' -- "$cur") ;;
 	--source) mapfile -t COMPREPLY < <(compgen -W 'auto tracepoint destroy poll' -- "$cur") ;;
+	--tracepoint-reader) mapfile -t COMPREPLY < <(compgen -W 'auto ftrace perf' -- "$cur") ;;
 	--query | -A) mapfile -t COMPREPLY < <(compgen -W 'all inet tcp udp udplite raw unix unix_stream unix_dgram unix_seqpacket packet packet_raw packet_dgram netlink mptcp' -- "$cur") ;;
 	--family) mapfile -t COMPREPLY < <(compgen -W 'inet inet6 unix link netlink' -- "$cur") ;;
 	--color) mapfile -t COMPREPLY < <(compgen -W 'auto always never' -- "$cur") ;;

@@ -22,7 +22,7 @@ function __sockscope_cmd
                 echo list
                 return
             case --web.listen-address --web.telemetry-path --web.config.file --web.max-connections --query -A --family --net --backend --proc-root --host-root --cgroup-root --record --replay --format --columns --sort --group-by --watch --delay \
-                --samples --interval --threshold --window --source --count --duration
+                --samples --interval --threshold --window --source --tracepoint-reader --count --duration
                 set skip 1
             case '--*'
             case '-*'
@@ -165,6 +165,7 @@ complete -c sockscope -n '__sockscope_cmd_is kill' -l dry-run -d 'show what woul
 complete -c sockscope -n '__sockscope_cmd_is top' -s d -l delay -x -d 'seconds between refreshes'
 complete -c sockscope -n '__sockscope_cmd_is top' -l source -x -a 'auto tracepoint destroy poll' -d 'event source of the transitions views'
 complete -c sockscope -n '__sockscope_cmd_is top' -l mount-tracefs -d 'mount tracefs if it is not mounted'
+complete -c sockscope -n '__sockscope_cmd_is top' -l tracepoint-reader -x -a 'auto ftrace perf' -d 'read the tracepoint through ftrace or perf'
 
 # check only
 complete -c sockscope -n '__sockscope_cmd_is check' -l samples -x -d 'number of samples'
@@ -173,6 +174,7 @@ complete -c sockscope -n '__sockscope_cmd_is check' -l threshold -x \
     -a 'close-wait= accept-queue= syn-recv= time-wait= orphans= stuck-data= udp-drops= local-backlog= port-churn= failing-connects=' -d 'RULE=WARN[:CRIT]'
 complete -c sockscope -n '__sockscope_cmd_is check' -l window -x -d 'watch connections for SECONDS: the rate rules'
 complete -c sockscope -n '__sockscope_cmd_is check' -l mount-tracefs -d 'mount tracefs if it is not mounted'
+complete -c sockscope -n '__sockscope_cmd_is check' -l tracepoint-reader -x -a 'auto ftrace perf' -d 'read the tracepoint through ftrace or perf'
 
 # exporter only (it also takes the kind, family, -p, -N, --all-netns options)
 set -l ex '__sockscope_cmd_is exporter'
@@ -184,6 +186,7 @@ complete -c sockscope -n $ex -l web.systemd-socket -d 'socket activation'
 complete -c sockscope -n $ex -l web.max-connections -x -d 'connections served at once'
 complete -c sockscope -n $ex -l source -x -a 'auto tracepoint destroy poll' -d 'event source of the transition counters'
 complete -c sockscope -n $ex -l mount-tracefs -d 'mount tracefs if it is not mounted'
+complete -c sockscope -n $ex -l tracepoint-reader -x -a 'auto ftrace perf' -d 'read the tracepoint through ftrace or perf'
 complete -c sockscope -n $ex -l no-events -d 'no transition counters'
 
 # events only (it also takes -4 -6 -n -H -N -f, below for it)
@@ -200,6 +203,7 @@ complete -c sockscope -n $ev -l lifetimes -d 'one record per ended connection'
 complete -c sockscope -n $ev -l count -x -d 'stop after N records'
 complete -c sockscope -n $ev -l duration -x -d 'stop after SECONDS'
 complete -c sockscope -n $ev -l mount-tracefs -d 'mount tracefs if it is not mounted'
+complete -c sockscope -n $ev -l tracepoint-reader -x -a 'auto ftrace perf' -d 'read the tracepoint through ftrace or perf'
 
 # every command; --color takes its value only as --color=WHEN
 complete -c sockscope -l list-columns -d 'list the columns and exit'

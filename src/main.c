@@ -531,6 +531,7 @@ static struct feed *check_feed(const struct options *opt, struct pipeline *p, st
 	struct feed_opts fo = {
 		.want = FEED_SRC_TRACEPOINT,
 		.allow_mount = opt->mount_tracefs,
+		.tp_reader = (int)opt->tp_reader,
 		.scope = opt->all_netns ? FEED_SCOPE_HOST : FEED_SCOPE_NETNS,
 		.netns_fd = opt->all_netns ? -1 : p->netns_fd,
 	};

@@ -90,6 +90,7 @@ enum opt_id {
 	OPT_EV_COUNT,
 	OPT_DURATION,
 	OPT_MOUNT_TRACEFS,
+	OPT_TP_READER,
 	OPT_NO_EVENTS,
 	OPT_WEB_LISTEN,
 	OPT_WEB_PATH,
@@ -206,6 +207,9 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 	[OPT_DURATION] = {"duration", 0, OA_REQUIRED, "SECONDS", NULL, C_EVENTS, "stop after SECONDS"},
 	[OPT_MOUNT_TRACEFS] = {"mount-tracefs", 0, OA_NONE, NULL, NULL, C_EVENTS | C_LIST | C_CHECK | C_TOP | C_EXPORTER,
 			       "mount tracefs at /sys/kernel/tracing if missing"},
+	[OPT_TP_READER] = {"tracepoint-reader", 0, OA_REQUIRED, "WHICH", "auto ftrace perf",
+			   C_EVENTS | C_LIST | C_CHECK | C_TOP | C_EXPORTER,
+			   "read the tracepoint through an ftrace instance or perf (auto: ftrace, else perf)"},
 	[OPT_NO_EVENTS] = {"no-events", 0, OA_NONE, NULL, NULL, C_EXPORTER,
 			   "no transition counters: open no event source (as --source=poll)"},
 	[OPT_WEB_LISTEN] = {"web.listen-address", 0, OA_REQUIRED, "[HOST]:PORT", NULL, C_EXPORTER,
@@ -658,6 +662,10 @@ static int apply(struct options *opt, int id, const char *arg, uint8_t *fam, boo
 		break;
 	case OPT_MOUNT_TRACEFS:
 		opt->mount_tracefs = true;
+		break;
+	case OPT_TP_READER:
+		r = parse_enum(id, arg, &v, err, errlen);
+		opt->tp_reader = (enum ev_reader)v; /* the values are listed in enum ev_reader order */
 		break;
 	case OPT_NO_EVENTS:
 		opt->ev_source = EVSRC_POLL;

@@ -27,6 +27,8 @@ enum command {
 
 /* sockscope events --source */
 enum ev_source { EVSRC_AUTO, EVSRC_TRACEPOINT, EVSRC_DESTROY, EVSRC_POLL };
+/* --tracepoint-reader, in the order of enum tp_reader (events/tp_source.h) */
+enum ev_reader { EVREADER_AUTO, EVREADER_FTRACE, EVREADER_PERF };
 
 enum format { FMT_TABLE, FMT_JSON, FMT_JSONL, FMT_CSV, FMT_PROM };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -97,6 +99,7 @@ struct options {
 	enum ev_source ev_source; /* --source of events, --watch --events, top, check, exporter (--no-events: poll) */
 	bool lifetimes;          /* events --lifetimes */
 	bool mount_tracefs;      /* events --mount-tracefs */
+	enum ev_reader tp_reader; /* --tracepoint-reader */
 	unsigned long count;     /* events --count=N, 0: no limit */
 	double duration;         /* events --duration=SECONDS, 0: no limit */
 	bool list_columns;       /* --list-columns */

@@ -479,7 +479,7 @@ int feed_open(struct feed **ret, const struct feed_opts *o, char *err, size_t er
 		return r;
 	}
 	if (o->want == FEED_SRC_NONE || o->want == FEED_SRC_TRACEPOINT) {
-		struct tp_opts to = {.allow_mount = o->allow_mount};
+		struct tp_opts to = {.allow_mount = o->allow_mount, .reader = (enum tp_reader)o->tp_reader};
 
 		r = tp_open(&f->tp, &to, why, sizeof(why));
 		if (r == 0)

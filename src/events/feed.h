@@ -52,6 +52,7 @@ enum feed_scope { FEED_SCOPE_HOST, FEED_SCOPE_NETNS };
 struct feed_opts {
 	enum feed_source want; /* FEED_SRC_NONE: auto (tracepoint, else destroy) */
 	bool allow_mount;      /* mount tracefs when it is not mounted */
+	int tp_reader;         /* enum tp_reader: 0 auto (ftrace, else perf) */
 	bool merge_destroy;    /* with the tracepoint, also the destroy groups (bytes of lifetimes) */
 	enum feed_scope scope;
 	int netns_fd;          /* FEED_SCOPE_NETNS: the namespace (borrowed); -1: the caller's own */

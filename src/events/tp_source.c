@@ -1,15 +1,28 @@
 // SPDX-License-Identifier: MIT
 /*
- * tp_source: tracefs discovery, perf_event_open per CPU, ring-buffer reading
- * and the cross-CPU time merge of the inet_sock_set_state tracepoint source.
- * Ring protocol: read data_head with acquire semantics, consume records from
- * data_tail, publish data_tail with release semantics; a record that runs past
- * the end of the ring is copied out in two parts.
+ * tp_source: tracefs discovery, the two readers of the inet_sock_set_state
+ * tracepoint and the cross-CPU time merge of their events.
+ *   ftrace: a private tracefs instance (instances/sockscope.PIDNS.PID.K) with
+ *   the one event enabled, the "mono" clock, and per_cpu/cpuN/trace_pipe_raw
+ *   read a page at a time (rb_page.c); events lost to overwriting come from
+ *   the pages' missed-events words.  Instances left by a killed sockscope of
+ *   the same pid namespace are removed when the next one opens.
+ *   perf: perf_event_open per CPU and its mmap'd ring: read data_head with
+ *   acquire semantics, consume records from data_tail, publish data_tail
+ *   with release semantics; a record that runs past the end of the ring is
+ *   copied out in two parts.
+ * The ftrace reader comes first: perf was seen to drop, silently, every
+ * sample of a CPU while that CPU's idle task runs softirqs (TCP timers: the
+ * SYN-SENT timeouts; packets arriving on an idle CPU), where ftrace, fed by
+ * the same tracepoint, records them.
  */
 #include "tp_source.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <linux/perf_event.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -25,12 +38,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rb_page.h"
 #include "tp_format.h"
 
 #define TRACEFS_MAGIC_NUM 0x74726163
 #define TP_EVENT_DIR "events/sock/inet_sock_set_state"
 #define TP_MAX_CPUS 4096
 #define TP_MAX_PENDING (1u << 18) /* held-back events; beyond: counted as lost */
+#define TGID_CACHE 256u
+#define INSTANCE_PREFIX "sockscope."
 
 struct tp_ring {
 	int fd;
@@ -56,8 +72,19 @@ struct tp_source {
 	uint64_t lost, batch_lost, bad, seen, seq;
 	struct tp_pending *pend;
 	size_t npend, cap_pend;
-	uint8_t *tmp; /* 64 KiB: a wrapped record */
+	uint8_t *tmp; /* 64 KiB: a wrapped record (perf), a page (ftrace) */
 	uint64_t throttled; /* PERF_RECORD_THROTTLE: samples dropped, how many unknown */
+	/* the ftrace reader */
+	bool ftrace;
+	char inst[400];       /* the instance directory, "" when none */
+	struct rb_layout lay;
+	size_t subbuf;        /* bytes of one trace_pipe_raw read */
+	unsigned cur_cpu;     /* of the page being parsed */
+	uint64_t cur_ts;      /* the time of the last record parsed */
+	uint64_t hold_ts;     /* a ring not read to its end this round: nothing later may go out */
+	struct {
+		uint32_t tid, tgid;
+	} tgid_cache[TGID_CACHE];
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -261,33 +288,180 @@ static uint32_t default_ring_pages(void)
 	return pages;
 }
 
-static int open_rings(struct tp_source *s, const struct tp_opts *o, char *err, size_t errlen)
+/* Writes a short value into a tracefs file of the instance. */
+static int inst_write(const struct tp_source *s, const char *file, const char *val)
 {
-	unsigned *cpus = calloc(TP_MAX_CPUS, sizeof(*cpus)), n;
+	char path[512];
+	size_t len = strlen(val);
+	ssize_t w;
+	int fd, e;
+
+	snprintf(path, sizeof(path), "%s/%s", s->inst, file);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	w = write(fd, val, len);
+	e = w < 0 ? errno : EIO;
+	close(fd);
+	return w == (ssize_t)len ? 0 : -e;
+}
+
+static uint64_t own_pidns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/* Instances of this pid namespace whose sockscope is gone (killed before it
+ * could remove them): each holds a ring per CPU and keeps tracing. */
+static void sweep_instances(const char *tracefs, uint64_t pidns)
+{
+	char dir[320], path[640];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/instances", tracefs);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		unsigned long long ns, pid;
+		unsigned k;
+		char tail;
+
+		if (strncmp(de->d_name, INSTANCE_PREFIX, strlen(INSTANCE_PREFIX)) ||
+		    sscanf(de->d_name + strlen(INSTANCE_PREFIX), "%llu.%llu.%u%c", &ns, &pid, &k, &tail) != 3 ||
+		    ns != pidns || pid == 0 || pid > INT32_MAX)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		(void)rmdir(path);
+	}
+	closedir(d);
+}
+
+static void remove_instance(struct tp_source *s)
+{
+	if (!s->inst[0])
+		return;
+	(void)inst_write(s, TP_EVENT_DIR "/enable", "0");
+	(void)rmdir(s->inst);
+	s->inst[0] = '\0';
+}
+
+/* The rings and the instance, so that another reader can be tried. */
+static void close_readers(struct tp_source *s)
+{
+	for (unsigned i = 0; i < s->nrings; i++) {
+		if (s->rings[i].base)
+			munmap(s->rings[i].base, s->rings[i].map_len);
+		close(s->rings[i].fd);
+	}
+	free(s->rings);
+	free(s->pfds);
+	s->rings = NULL;
+	s->pfds = NULL;
+	s->nrings = 0;
+	remove_instance(s);
+	s->ftrace = false;
+}
+
+static int alloc_rings(struct tp_source *s, unsigned n)
+{
+	s->rings = calloc(n, sizeof(*s->rings));
+	s->pfds = calloc(n, sizeof(*s->pfds));
+	return s->rings && s->pfds ? 0 : -ENOMEM;
+}
+
+static int open_ftrace(struct tp_source *s, const struct tp_opts *o, const unsigned *cpus, unsigned n,
+		       char *err, size_t errlen)
+{
+	char path[512], val[32], *text;
+	uint32_t pages = o->ring_pages ? o->ring_pages : default_ring_pages();
+	uint64_t pidns = own_pidns();
+	size_t len;
+	int r;
+
+	text = malloc(4096);
+	if (!text)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/events/header_page", s->tracefs);
+	r = read_small(path, text, 4095, &len);
+	if (r == 0 && rb_layout_parse(text, len, &s->lay) < 0)
+		r = -EPROTO;
+	free(text);
+	if (r < 0) {
+		seterr(err, errlen, "ftrace reader: %s: %s", path, r == -EPROTO ? "a layout this reader cannot use" : strerror(-r));
+		return r;
+	}
+	s->data_size = s->page_size * pages; /* per CPU, as the perf ring */
+	s->subbuf = s->page_size;
+	snprintf(path, sizeof(path), "%s/buffer_subbuf_size_kb", s->tracefs);
+	if (read_small(path, val, sizeof(val) - 1, &len) == 0) {
+		unsigned long kb;
+
+		val[len] = '\0';
+		kb = strtoul(val, NULL, 10);
+		if (kb >= 1 && kb <= 64)
+			s->subbuf = kb * 1024;
+	}
+	if (s->subbuf < s->lay.data_off + 64 || s->subbuf > 65536) {
+		seterr(err, errlen, "ftrace reader: a sub-buffer of %zu bytes", s->subbuf);
+		return -EPROTO;
+	}
+	sweep_instances(s->tracefs, pidns);
+	r = -EEXIST;
+	for (unsigned k = 0; k < 64 && r == -EEXIST; k++) {
+		snprintf(s->inst, sizeof(s->inst), "%s/instances/" INSTANCE_PREFIX "%llu.%ld.%u", s->tracefs,
+			 (unsigned long long)pidns, (long)getpid(), k);
+		r = mkdir(s->inst, 0700) == 0 ? 0 : -errno;
+	}
+	if (r < 0) {
+		seterr(err, errlen, "ftrace reader: cannot make an instance in %s/instances: %s", s->tracefs,
+		       strerror(-r));
+		s->inst[0] = '\0';
+		return r;
+	}
+	snprintf(val, sizeof(val), "%zu", (size_t)pages * s->page_size / 1024);
+	if ((r = inst_write(s, "trace_clock", "mono")) < 0 || (r = inst_write(s, "buffer_size_kb", val)) < 0) {
+		seterr(err, errlen, "ftrace reader: setting up %s: %s", s->inst, strerror(-r));
+		return r;
+	}
+	(void)inst_write(s, "buffer_percent", "25"); /* wake poll() at a quarter full, as the perf watermark */
+	if ((r = alloc_rings(s, n)) < 0)
+		return r;
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/per_cpu/cpu%u/trace_pipe_raw", s->inst, cpus[i]);
+		s->rings[i].fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (s->rings[i].fd < 0) {
+			r = -errno;
+			seterr(err, errlen, "ftrace reader: %s: %s", path, strerror(-r));
+			return r;
+		}
+		s->rings[i].cpu = cpus[i];
+		s->nrings++;
+		s->pfds[i].fd = s->rings[i].fd;
+		s->pfds[i].events = POLLIN;
+	}
+	if ((r = inst_write(s, TP_EVENT_DIR "/enable", "1")) < 0) {
+		seterr(err, errlen, "ftrace reader: enabling the event in %s: %s", s->inst, strerror(-r));
+		return r;
+	}
+	s->ftrace = true;
+	return 0;
+}
+
+static int open_perf(struct tp_source *s, const struct tp_opts *o, const unsigned *cpus, unsigned n, char *err,
+		     size_t errlen)
+{
 	uint32_t pages = o->ring_pages ? o->ring_pages : default_ring_pages();
 	int r;
 
-	if (!cpus)
-		return -ENOMEM;
-	if (pages & (pages - 1) || pages > (1u << 16)) {
-		free(cpus);
-		seterr(err, errlen, "tracepoint source: ring_pages must be a power of 2");
-		return -EINVAL;
-	}
-	r = online_cpus(cpus, TP_MAX_CPUS, &n);
-	if (r < 0) {
-		free(cpus);
-		seterr(err, errlen, "tracepoint source: cannot list online CPUs: %s", strerror(-r));
-		return r;
-	}
-	s->page_size = (size_t)sysconf(_SC_PAGESIZE);
 	s->data_size = s->page_size * pages;
-	s->rings = calloc(n, sizeof(*s->rings));
-	s->pfds = calloc(n, sizeof(*s->pfds));
-	if (!s->rings || !s->pfds) {
-		free(cpus);
-		return -ENOMEM;
-	}
+	if ((r = alloc_rings(s, n)) < 0)
+		return r;
 	for (unsigned i = 0; i < n; i++) {
 		struct perf_event_attr a;
 		struct tp_ring *rg = &s->rings[i];
@@ -315,7 +489,6 @@ static int open_rings(struct tp_source *s, const struct tp_opts *o, char *err, s
 			else
 				seterr(err, errlen, "tracepoint source: perf_event_open on CPU %u: %s", cpus[i],
 				       strerror(-r));
-			free(cpus);
 			return r;
 		}
 		rg->fd = fd;
@@ -328,13 +501,11 @@ static int open_rings(struct tp_source *s, const struct tp_opts *o, char *err, s
 			rg->base = NULL;
 			seterr(err, errlen, "tracepoint source: mmap of the ring of CPU %u: %s%s", cpus[i],
 			       strerror(-r), r == -EPERM ? " (perf_event_mlock_kb too small?)" : "");
-			free(cpus);
 			return r;
 		}
 		s->pfds[i].fd = fd;
 		s->pfds[i].events = POLLIN;
 	}
-	free(cpus);
 	for (unsigned i = 0; i < s->nrings; i++)
 		if (ioctl(s->rings[i].fd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
 			r = -errno;
@@ -342,6 +513,45 @@ static int open_rings(struct tp_source *s, const struct tp_opts *o, char *err, s
 			return r;
 		}
 	return 0;
+}
+
+static int open_reader(struct tp_source *s, const struct tp_opts *o, char *err, size_t errlen)
+{
+	unsigned *cpus = calloc(TP_MAX_CPUS, sizeof(*cpus)), n;
+	uint32_t pages = o->ring_pages ? o->ring_pages : default_ring_pages();
+	char ferr[400] = "";
+	int r = 0;
+
+	if (!cpus)
+		return -ENOMEM;
+	if (pages & (pages - 1) || pages > (1u << 16)) {
+		free(cpus);
+		seterr(err, errlen, "tracepoint source: ring_pages must be a power of 2");
+		return -EINVAL;
+	}
+	r = online_cpus(cpus, TP_MAX_CPUS, &n);
+	if (r < 0) {
+		free(cpus);
+		seterr(err, errlen, "tracepoint source: cannot list online CPUs: %s", strerror(-r));
+		return r;
+	}
+	s->page_size = (size_t)sysconf(_SC_PAGESIZE);
+	if (o->reader != TP_READER_PERF) {
+		r = open_ftrace(s, o, cpus, n, ferr, sizeof(ferr));
+		if (r < 0)
+			close_readers(s);
+		if (r == 0 || o->reader == TP_READER_FTRACE || r == -ENOMEM) {
+			free(cpus);
+			if (r < 0)
+				seterr(err, errlen, "tracepoint source: %s", ferr);
+			return r;
+		}
+	}
+	r = open_perf(s, o, cpus, n, err, errlen);
+	free(cpus);
+	if (r < 0)
+		close_readers(s);
+	return r;
 }
 
 int tp_open(struct tp_source **ret, const struct tp_opts *o, char *err, size_t errlen)
@@ -363,7 +573,7 @@ int tp_open(struct tp_source **ret, const struct tp_opts *o, char *err, size_t e
 		return -ENOMEM;
 	}
 	if ((r = find_tracefs(s, o, err, errlen)) < 0 || (r = load_format(s, err, errlen)) < 0 ||
-	    (r = open_rings(s, o, err, errlen)) < 0) {
+	    (r = open_reader(s, o, err, errlen)) < 0) {
 		if (r == -ENOMEM)
 			seterr(err, errlen, "tracepoint source: out of memory");
 		tp_close(s);
@@ -377,13 +587,7 @@ void tp_close(struct tp_source *s)
 {
 	if (!s)
 		return;
-	for (unsigned i = 0; i < s->nrings; i++) {
-		if (s->rings[i].base)
-			munmap(s->rings[i].base, s->rings[i].map_len);
-		close(s->rings[i].fd);
-	}
-	free(s->rings);
-	free(s->pfds);
+	close_readers(s);
 	free(s->pend);
 	free(s->tmp);
 	free(s);
@@ -492,6 +696,110 @@ static void drain_ring(struct tp_source *s, struct tp_ring *rg)
 	__atomic_store_n(&mp->data_tail, tail, __ATOMIC_RELEASE);
 }
 
+/* The process (thread group) of a task, for events the ftrace reader
+ * reports by thread id; the thread itself when it is gone. */
+static uint32_t tgid_of(struct tp_source *s, uint32_t tid)
+{
+	size_t slot = (tid * 2654435761u) % TGID_CACHE;
+	char path[64], buf[512];
+	const char *p;
+	ssize_t len;
+	uint32_t tgid = tid;
+	int fd;
+
+	if (s->tgid_cache[slot].tid == tid)
+		return s->tgid_cache[slot].tgid;
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1; /* Tgid is on the 4th line */
+	if (fd >= 0)
+		close(fd);
+	if (len > 0) {
+		buf[len] = '\0';
+		p = strstr(buf, "\nTgid:");
+		if (p) {
+			unsigned long v = strtoul(p + 6, NULL, 10);
+
+			if (v > 0 && v <= UINT32_MAX)
+				tgid = (uint32_t)v;
+		}
+	}
+	s->tgid_cache[slot].tid = tid;
+	s->tgid_cache[slot].tgid = tgid;
+	return tgid;
+}
+
+static int on_ftrace_record(void *arg, uint64_t ts, const uint8_t *data, size_t len)
+{
+	struct tp_source *s = arg;
+	struct sock_event ev;
+	int r = tp_decode_sock(&s->fmt, data, len, &ev);
+
+	if (r == -ENOMSG) /* another event of the instance: none is enabled */
+		return 0;
+	if (r < 0) {
+		s->bad++;
+		return 0;
+	}
+	ev.time_ns = ts;
+	s->cur_ts = ts;
+	ev.tid = ev.pid; /* common_pid: the thread */
+	if (ev.pid && !ev.softirq)
+		ev.pid = tgid_of(s, ev.tid);
+	ev.cpu = s->cur_cpu;
+	s->seen++;
+	if (pend_add(s, &ev) < 0) {
+		s->lost++;
+		s->batch_lost++;
+	}
+	return 0;
+}
+
+/* Reads the pages of one CPU's trace_pipe_raw until it has none, at most
+ * a ring's worth a call (a writer faster than the reader cannot hold it);
+ * a ring left unfinished holds back the delivery of anything later than
+ * what was read of it. */
+static void drain_ftrace(struct tp_source *s, struct tp_ring *rg)
+{
+	size_t max_pages = s->data_size / s->subbuf + 16;
+
+	s->cur_cpu = rg->cpu;
+	s->cur_ts = 0;
+	for (size_t k = 0;; k++) {
+		if (k == max_pages) {
+			if (s->cur_ts && s->cur_ts < s->hold_ts)
+				s->hold_ts = s->cur_ts;
+			break;
+		}
+		struct rb_page_info info;
+		ssize_t n = read(rg->fd, s->tmp, s->subbuf);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* EAGAIN: empty */
+		(void)rb_page_parse(&s->lay, s->tmp, (size_t)n, on_ftrace_record, s, &info);
+		s->bad += info.bad;
+		if (info.missed || info.missed_unknown) {
+			uint64_t m = info.missed ? info.missed : 1; /* at least one, the count not stored */
+
+			s->lost += m;
+			s->batch_lost += m;
+		}
+	}
+}
+
+static void drain_all(struct tp_source *s)
+{
+	s->hold_ts = UINT64_MAX;
+	for (unsigned i = 0; i < s->nrings; i++) {
+		if (s->ftrace)
+			drain_ftrace(s, &s->rings[i]);
+		else
+			drain_ring(s, &s->rings[i]);
+	}
+}
+
 static int cmp_pending(const void *a, const void *b)
 {
 	const struct tp_pending *x = a, *y = b;
@@ -542,19 +850,33 @@ int tp_poll(struct tp_source *s, int timeout_ms, event_sink_fn sink, void *arg)
 	if (r < 0 && errno != EINTR)
 		return -errno;
 	now = mono_ns();
-	for (unsigned i = 0; i < s->nrings; i++)
-		drain_ring(s, &s->rings[i]);
+	drain_all(s);
 	cutoff = now > s->reorder_ns ? now - s->reorder_ns : 0;
 	if (s->npend > TP_MAX_PENDING / 2) /* filling up: deliver everything */
 		cutoff = UINT64_MAX;
+	if (s->hold_ts < cutoff)
+		cutoff = s->hold_ts;
 	return deliver(s, cutoff, sink, arg);
 }
 
 int tp_flush(struct tp_source *s, event_sink_fn sink, void *arg)
 {
-	for (unsigned i = 0; i < s->nrings; i++)
-		drain_ring(s, &s->rings[i]);
-	return deliver(s, UINT64_MAX, sink, arg);
+	int n = 0;
+
+	for (int k = 0; k < 64; k++) { /* rings read a ring's worth at a time */
+		bool done;
+		int r;
+
+		drain_all(s);
+		done = s->hold_ts == UINT64_MAX;
+		r = deliver(s, done ? UINT64_MAX : s->hold_ts, sink, arg);
+		if (r < 0)
+			return r;
+		n += r;
+		if (done)
+			break;
+	}
+	return n;
 }
 
 uint64_t tp_lost(const struct tp_source *s)
@@ -580,6 +902,11 @@ uint64_t tp_bad(const struct tp_source *s)
 uint64_t tp_seen(const struct tp_source *s)
 {
 	return s->seen;
+}
+
+const char *tp_reader_name(const struct tp_source *s)
+{
+	return s->ftrace ? "ftrace" : "perf";
 }
 
 unsigned tp_ncpu(const struct tp_source *s)

@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tp_source: the sock:inet_sock_set_state tracepoint read through
- * perf_event_open(2), without eBPF.  The event id and the payload layout come
- * from tracefs (found at /sys/kernel/tracing or /sys/kernel/debug/tracing,
- * mounted only when the options allow it); one perf event and one mmap'd ring
- * buffer per online CPU (pid = -1), sample_type RAW|TID|TIME|CPU with the
- * CLOCK_MONOTONIC clock.  tp_poll() drains every ring (records that wrap
- * around the ring end are reassembled), counts PERF_RECORD_LOST, and delivers
- * the events of all CPUs merged in time order, holding back the last
- * reorder_ns so that a record still in flight on another CPU is not
- * overtaken.
+ * tp_source: the sock:inet_sock_set_state tracepoint, without eBPF.  The event
+ * id and the payload layout come from tracefs (found at /sys/kernel/tracing or
+ * /sys/kernel/debug/tracing, mounted only when the options allow it).  Two
+ * readers of the same tracepoint, one ring per online CPU each:
+ *   ftrace (first): a private tracefs instance with only this event enabled
+ *   and the mono clock, per_cpu/cpuN/trace_pipe_raw read page by page; needs
+ *   write access to tracefs (root); removed at tp_close();
+ *   perf: perf_event_open(2) (pid = -1, sample_type RAW|TID|TIME|CPU,
+ *   CLOCK_MONOTONIC) and its mmap'd ring; needs CAP_PERFMON or a low
+ *   perf_event_paranoid.  Some kernels drop its samples while a CPU's idle
+ *   task runs softirqs, silently: ftrace is preferred where it can open.
+ * tp_poll() drains every ring, counts lost events (PERF_RECORD_LOST, the
+ * ftrace pages' missed-events words), and delivers the events of all CPUs
+ * merged in time order, holding back the last reorder_ns so that a record
+ * still in flight on another CPU is not overtaken.
  */
 #pragma once
 
@@ -19,7 +24,10 @@
 
 #include "sock_event.h"
 
+enum tp_reader { TP_READER_AUTO, TP_READER_FTRACE, TP_READER_PERF };
+
 struct tp_opts {
+	enum tp_reader reader;   /* AUTO: ftrace, else perf */
 	const char *tracefs;     /* NULL: search the usual places */
 	bool allow_mount;        /* mount tracefs at /sys/kernel/tracing if absent */
 	uint32_t ring_pages;     /* data pages per CPU, a power of 2 (default: 16 MiB in all, 1-8 MiB a CPU) */
@@ -52,6 +60,7 @@ uint64_t tp_throttled(const struct tp_source *s);
 uint64_t tp_bad(const struct tp_source *s);        /* samples that did not decode */
 uint64_t tp_seen(const struct tp_source *s);       /* samples decoded */
 unsigned tp_ncpu(const struct tp_source *s);
+const char *tp_reader_name(const struct tp_source *s); /* "ftrace" or "perf" */
 /* The tracefs directory used, and whether tp_open() mounted it. */
 const char *tp_tracefs(const struct tp_source *s, bool *mounted);
 void tp_close(struct tp_source *s); /* accepts NULL; leaves a mounted tracefs mounted */

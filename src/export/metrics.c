@@ -101,6 +101,7 @@ int metrics_events_open(struct metrics *m, enum feed_source want, bool allow_mou
 	struct feed_opts fo = {
 		.want = want,
 		.allow_mount = allow_mount,
+		.tp_reader = (int)m->opt->tp_reader,
 		.scope = m->opt->all_netns ? FEED_SCOPE_HOST : FEED_SCOPE_NETNS,
 		.netns_fd = m->p.netns_fd,
 	};

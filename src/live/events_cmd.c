@@ -1249,7 +1249,7 @@ static int open_sources(struct ev_ctx *c, struct sources *s, struct options *pop
 	int r;
 
 	if (c->watch) {
-		struct tp_opts to = {.allow_mount = opt->mount_tracefs};
+		struct tp_opts to = {.allow_mount = opt->mount_tracefs, .reader = (enum tp_reader)opt->tp_reader};
 
 		r = tp_open(&s->tp, &to, err, sizeof(err));
 		if (r < 0) {
@@ -1262,7 +1262,7 @@ static int open_sources(struct ev_ctx *c, struct sources *s, struct options *pop
 		want = EVSRC_TRACEPOINT;
 	}
 	if (!s->tp && (want == EVSRC_AUTO || want == EVSRC_TRACEPOINT)) {
-		struct tp_opts to = {.allow_mount = opt->mount_tracefs};
+		struct tp_opts to = {.allow_mount = opt->mount_tracefs, .reader = (enum tp_reader)opt->tp_reader};
 
 		r = tp_open(&s->tp, &to, err, sizeof(err));
 		if (r == 0) {
@@ -1455,9 +1455,9 @@ out:
 static void summary(const struct ev_ctx *c, const struct sources *s)
 {
 	fprintf(stderr, "sockscope: events: %" PRIu64 " transitions seen, %lu %s written, %" PRIu64
-			" samples lost (source: %s%s)",
+			" samples lost (source: %s%s%s%s)",
 		c->transitions, c->records, c->lifetimes ? "lifetimes" : "records", c->lost, src_names[c->src],
-		c->merged ? " with destroy" : "");
+		s->tp ? ", read by " : "", s->tp ? tp_reader_name(s->tp) : "", c->merged ? ", with destroy" : "");
 	if (c->ns_filter)
 		fprintf(stderr, ", %" PRIu64 " events not attributed to the namespace", c->unattributed);
 	if (s->tp && tp_throttled(s->tp))

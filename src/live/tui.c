@@ -760,6 +760,7 @@ static void feed_setup(struct tui *t)
 	const struct options *opt = t->opt;
 	struct feed_opts fo = {.merge_destroy = true,
 			       .allow_mount = opt->mount_tracefs,
+			       .tp_reader = (int)opt->tp_reader,
 			       .netns_fd = -1,
 			       .recent_max = TUI_RECENT_MAX};
 	char why[320];

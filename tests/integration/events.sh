@@ -23,14 +23,9 @@ here=$SOURCE_ROOT/tests
 ns=sockscope-events-$$-$RANDOM
 tmp=$(mktemp -d)
 paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
-# the timed-out connections end in one timer tick: allow the tracepoint more
-# samples a tick than the default 100000/s (400 at HZ=250), restored at exit
-maxrate=$(cat /proc/sys/kernel/perf_event_max_sample_rate)
-echo 2000000 >/proc/sys/kernel/perf_event_max_sample_rate 2>/dev/null || true
 pids=()
 cleanup() {
 	echo "$paranoid" >/proc/sys/kernel/perf_event_paranoid
-	echo "$maxrate" >/proc/sys/kernel/perf_event_max_sample_rate 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	ip netns del "$ns" 2>/dev/null
 	[ -n "${EVENTS_KEEP:-}" ] && cp -r "$tmp" "$EVENTS_KEEP" # the records and the load's summary, to debug
@@ -76,9 +71,10 @@ for p in "${pids[@]}"; do
 done
 pids=()
 cat "$tmp"/{tr,lt,ns,ds,poll}.err
-# a timed-out connection's SYN-SENT -> CLOSED that one reader of the
-# tracepoint lacks, every reader lacks (then the kernel did not emit it; see
-# events_check.py), and the destroy groups saw every timed-out socket go
+# every timed-out connection's SYN-SENT -> CLOSED, in every reader of the
+# tracepoint (these fire in the timer softirq, often on an idle CPU: the
+# perf reader was seen to miss all of them there, the ftrace reader that
+# sockscope prefers does not), and the destroy groups saw each socket go
 python3 - "$tmp" "$base" >"$tmp/gap.check" <<'EOF'
 import json, sys
 tmp, base = sys.argv[1], int(sys.argv[2])
@@ -97,32 +93,34 @@ tr, ns, lt = closes("tr"), closes("ns"), closes("lt", True)
 load = json.load(open(f"{tmp}/load.json"))
 made = {r["port"] for r in load.get("timeout_conns", [])}
 ds = {json.loads(l)["local_port"] for l in open(f"{tmp}/ds.json") if json.loads(l).get("remote_port") == base + 2}
-print("ok" if tr == ns == lt else "bad", "the tracepoint's readers saw the same timed-out closes:",
+print("ok" if made and tr == ns == lt == made else "bad", "every reader of the tracepoint saw every timed-out close:",
       len(tr), len(ns), len(lt), "of", len(made))
-told = all("throttled" in open(f"{tmp}/{n}.err").read() for n in ("tr", "ns", "lt"))
-# not an assertion: the cause of the gap is not known (throttling was
-# ruled out in a CI run: 500 missing, no PERF_RECORD_THROTTLE)
-print("note", "timed-out closes missing from every reader:", len(made - tr),
-      "(throttling said)" if told else "(no throttling said)")
 print("ok" if made <= ds else "bad", "the destroy groups saw every timed-out socket go:", len(made & ds), "of", len(made))
 EOF
 while read -r status what; do
 	case $status in
 	ok) ok ;;
-	note) ;;
 	*) bad "$what" ;;
 	esac
 	echo "$what"
 done <"$tmp/gap.check"
 for m in transitions:tr lifetimes:lt filter:flt netns:ns destroy:ds poll:poll; do
-	if EVENTS_TIMEOUTS_SEEN=$tmp/tr.json.timeouts \
-		python3 "$here/integration/events_check.py" "${m%%:*}" "$tmp/${m##*:}.json" "$tmp/load.json" "$base"; then
+	if python3 "$here/integration/events_check.py" "${m%%:*}" "$tmp/${m##*:}.json" "$tmp/load.json" "$base"; then
 		ok
 	else
 		bad "events_check ${m%%:*}"
 	fi
 done
-check "summary line at exit" grep -q 'transitions seen, .* samples lost (source: tracepoint)' "$tmp/tr.err"
+check "summary line at exit, naming the reader" \
+	grep -q 'transitions seen, .* samples lost (source: tracepoint, read by ftrace)' "$tmp/tr.err"
+# every sockscope above has exited: none may have left its tracefs instance
+left=""
+for d in /sys/kernel/tracing/instances/sockscope.*; do
+	[[ -d $d ]] || continue
+	p=$(basename "$d" | cut -d. -f3)
+	kill -0 "$p" 2>/dev/null || left="$left $d"
+done
+check "no ftrace instance left behind ($left)" test -z "$left"
 check "csv: header and 5 rows" test "$(head -1 "$tmp/csv" | cut -d, -f1-3)" = "time,event,netid" -a "$(wc -l <"$tmp/csv")" = 6
 check "table: header and 5 rows" test "$(wc -l <"$tmp/table")" = 6
 check "table: its columns" grep -Eq '^TIME +OLD -> NEW +LOCAL +PEER +MS +PROCESS$' "$tmp/table"
@@ -150,18 +148,21 @@ check "an owner filter is refused" test "$("$SOCKSCOPE" events --duration=0.1 pr
 install -m 755 "$SOCKSCOPE" "$tmp/sockscope"
 chmod 755 "$tmp"
 echo 3 >/proc/sys/kernel/perf_event_paranoid
-fallback() { # fallback NAME PATTERN COMMAND...
-	local what=$1 pat=$2 out
-	shift 2
-	out=$("$@" events -f jsonl --duration=0.3 2>&1 >/dev/null)
+fallback() { # fallback NAME PATTERN READER COMMAND...
+	local what=$1 pat=$2 reader=$3 out
+	shift 3
+	out=$("$@" events --tracepoint-reader="$reader" -f jsonl --duration=0.3 2>&1 >/dev/null)
 	echo "  $what -> $out" >&2
 	[ "$(grep -c 'tracepoint source' <<<"$out")" = 1 ] && grep -q -- "$pat" <<<"$out" &&
 		grep -q 'trying the destroy source' <<<"$out" && grep -Eq 'source: (destroy|poll)\)' <<<"$out"
 }
-check "paranoid 3, nobody: one notice, next source" fallback nobody 'tracepoint source' \
+check "paranoid 3, nobody: one notice, next source" fallback nobody 'tracepoint source' auto \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$tmp/sockscope"
-check "paranoid 3, root without capabilities: notice names the sysctl" fallback nocaps 'perf_event_paranoid = 3' \
-	setpriv --inh-caps=-all --bounding-set=-all "$tmp/sockscope"
+check "paranoid 3, root without capabilities, perf reader: notice names the sysctl" \
+	fallback nocaps 'perf_event_paranoid = 3' perf setpriv --inh-caps=-all --bounding-set=-all "$tmp/sockscope"
+# tracefs is guarded by its file modes: uid 0 without capabilities owns it
+out=$(setpriv --inh-caps=-all --bounding-set=-all "$tmp/sockscope" events -f jsonl --duration=0.3 2>&1 >/dev/null)
+check "paranoid 3, root without capabilities: the ftrace reader ($out)" grep -q 'read by ftrace' <<<"$out"
 out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$tmp/sockscope" events \
 	--source=tracepoint --duration=0.3 2>&1 >/dev/null)
 check "--source=tracepoint without privilege: exit 1, one line" test $? = 1 -a "$(wc -l <<<"$out")" = 1
