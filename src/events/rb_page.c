@@ -113,8 +113,14 @@ int rb_page_parse(const struct rb_layout *l, const uint8_t *page, size_t len, rb
 
 	if (info)
 		*info = in;
-	if (!l || !page || len < l->data_off)
+	if (!l || !page)
 		return 0;
+	if (len < l->data_off) { /* a short read: no header */
+		in.bad += len > 0;
+		if (info)
+			*info = in;
+		return 0;
+	}
 	ts = rdn(page + l->ts_off, 8);
 	commit = rdn(page + l->commit_off, l->commit_size);
 	data_len = (size_t)(commit & ~(uint64_t)RB_FLAGS & 0xffffffffULL);
@@ -140,8 +146,10 @@ int rb_page_parse(const struct rb_layout *l, const uint8_t *page, size_t len, rb
 		if (type == TYPE_PADDING) {
 			if (!delta)
 				break; /* the rest of the page is empty */
-			if (pos + 8 > data_len)
+			if (pos + 8 > data_len) {
+				in.bad++;
 				break;
+			}
 			rec_len = (size_t)rd32(d + pos + 4) + 4;
 			if (rec_len < 8 || rec_len > data_len - pos) {
 				in.bad++;

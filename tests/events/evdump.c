@@ -172,7 +172,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: evdump [--source=auto|tracepoint|destroy|both] [--duration=SEC] [--ports=LO-HI]\n"
 		   "              [--tracefs=DIR] [--mount] [--syn-timeout-ms=MS] [--merge-window-ms=MS]\n"
-		   "              [--lifetimes-only] [--netns=PATH] [--ring-pages=N]\n");
+		   "              [--lifetimes-only] [--netns=PATH] [--ring-pages=N] [--reader=auto|ftrace|perf]\n");
 }
 
 int main(int argc, char **argv)
@@ -183,6 +183,7 @@ int main(int argc, char **argv)
 		{"mount", no_argument, NULL, 'm'},         {"syn-timeout-ms", required_argument, NULL, 'S'},
 		{"merge-window-ms", required_argument, NULL, 'W'}, {"lifetimes-only", no_argument, NULL, 'L'},
 		{"netns", required_argument, NULL, 'n'},   {"ring-pages", required_argument, NULL, 'r'},
+		{"reader", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	const char *source = "auto", *netns = NULL;
@@ -243,6 +244,16 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			to.ring_pages = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'R':
+			if (!strcmp(optarg, "ftrace"))
+				to.reader = TP_READER_FTRACE;
+			else if (!strcmp(optarg, "perf"))
+				to.reader = TP_READER_PERF;
+			else if (strcmp(optarg, "auto")) {
+				usage(stderr);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -308,7 +319,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	if (duration > 0)
 		deadline = mono_ns() + (uint64_t)(duration * 1e9);
-	fprintf(stderr, "evdump: ready (tracepoint: %s, destroy: %s)\n", tp ? "yes" : "no", ds ? "yes" : "no");
+	fprintf(stderr, "evdump: ready (tracepoint: %s, destroy: %s)\n", tp ? tp_reader_name(tp) : "no",
+		ds ? "yes" : "no");
 	while (!stop_flag && (!deadline || mono_ns() < deadline)) {
 		if (tp) {
 			r = tp_poll(tp, 50, event_sink, &c);

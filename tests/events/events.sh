@@ -33,7 +33,7 @@ ip netns exec "$ns" "$EVDUMP" --source=both --mount --ports=$base-$((base + 3)) 
 	--merge-window-ms=3000 --duration=120 >"$tmp/ev.json" 2>"$tmp/ev.err" &
 evpid=$!
 for _ in $(seq 50); do grep -q ready "$tmp/ev.err" && break; sleep 0.1; done
-grep -q 'tracepoint: yes, destroy: yes' "$tmp/ev.err" || { cat "$tmp/ev.err"; skip "tracepoint or destroy source unavailable"; }
+grep -Eq 'tracepoint: (ftrace|perf), destroy: yes' "$tmp/ev.err" || { cat "$tmp/ev.err"; skip "tracepoint or destroy source unavailable"; }
 ip netns exec "$ns" python3 "$here/load.py" 2000 300 5 3 "$base" "$tmp/load.json"
 check "workload ran" test -s "$tmp/load.json"
 sleep 4 # the merge window
@@ -68,6 +68,30 @@ echo 3 >/proc/sys/kernel/perf_event_paranoid
 check "paranoid 3, unprivileged: perf refused" one_line "perf_event_paranoid = 3" \
 	as_nobody "$tmp/evdump" --source=tracepoint --tracefs="$tmp/tfs" --duration=1
 check "paranoid 3, root: still works" "$EVDUMP" --source=tracepoint --duration=0.2
+echo "$paranoid" >/proc/sys/kernel/perf_event_paranoid
+# each reader on its own: every connect() (process context, so seen by perf
+# too, which can miss what an idle CPU's softirqs do) and nothing left behind
+for reader in ftrace perf; do
+	"$EVDUMP" --source=tracepoint --reader=$reader --ports=$((base + 1))-$((base + 1)) --duration=3 \
+		>"$tmp/$reader.json" 2>"$tmp/$reader.err" &
+	rp=$!
+	[ $reader = ftrace ] && fpid=$rp
+	for _ in $(seq 50); do grep -q ready "$tmp/$reader.err" && break; sleep 0.1; done
+	[ $reader = ftrace ] && check "ftrace reader: its instance exists while it runs" \
+		test -d "/sys/kernel/tracing/instances/sockscope.$(stat -L -c %i /proc/self/ns/pid).$rp.0"
+	check "$reader reader opens ($(head -n1 "$tmp/$reader.err"))" grep -q "tracepoint: $reader" "$tmp/$reader.err"
+	ip netns exec "$ns" python3 -c "
+import socket
+for _ in range(50):
+    s = socket.socket()
+    try: s.connect(('127.0.0.1', $((base + 1))))
+    except OSError: pass
+    s.close()"
+	wait "$rp"
+	n=$(grep -c '"old_state":"CLOSE","state":"SYN_SENT"' "$tmp/$reader.json")
+	check "$reader reader: 50 refused connect()s, each CLOSE -> SYN_SENT ($n)" test "$n" = 50
+done
+check "no ftrace instance of evdump left" bash -c '! ls /sys/kernel/tracing/instances | grep -q "^sockscope\\.[0-9]*\\.$1\\."' _ "$fpid"
 echo "$paranoid" >/proc/sys/kernel/perf_event_paranoid
 check "sysctl restored" test "$(cat /proc/sys/kernel/perf_event_paranoid)" = "$paranoid"
 check "auto falls back to destroy with a notice" one_line "using the destroy source" \

@@ -82,12 +82,14 @@ watch_start() {
 	PIDS+=("$WPID")
 	wait_perf "$WPID"
 }
-# wait_perf PID: until the process holds its perf events (the tracepoint's ring
-# buffers record from then on), at most 20 s
+# wait_perf PID: until the process reads the tracepoint (its ftrace instance's
+# trace_pipe_raw files, or perf events: the rings record from then on), at
+# most 20 s
 wait_perf() {
 	local i
 	for ((i = 0; i < 400; i++)); do
-		find "/proc/$1/fd" -lname 'anon_inode:*perf_event*' 2>/dev/null | grep -q . && return 0
+		find "/proc/$1/fd" \( -lname 'anon_inode:*perf_event*' -o -lname '*/trace_pipe_raw' \) 2>/dev/null |
+			grep -q . && return 0
 		sleep 0.05
 	done
 	echo "pid $1 never opened the tracepoint" >&2
@@ -196,10 +198,9 @@ table inet sbf_drop {
 }
 NFT
 gen "$NSB" "$TMP/b" fail 127.0.0.1 9201 5 9202 25 9203 25 || exit 1
-# the tracepoint's own count of the timeouts: the kernel was seen (6.18) not to
-# report a share of SYN-SENT -> CLOSE of timed-out connections to any reader
-# (tests/integration/events.sh shows every reader misses the same ones); check
-# can only count what is reported
+# the tracepoint's own count of the timeouts, beside check's: the timeouts
+# fire in the timer softirq, often on an idle CPU, where the perf reader was
+# seen (6.18) to miss them all; the ftrace reader sockscope prefers does not
 watch_start b0 events -N "$NSB" -f jsonl 'dport = :9203'
 B0=$WPID
 watch_start b1 -N "$NSB" check --window 120 -f json
@@ -211,17 +212,11 @@ GB=$(cat "$TMP/b")
 check "failing: the workload saw refusals and timeouts (${GB})" jq -e '.refused == 25 and .timeout == 25' <<<"$GB"
 watch_end b0 "$B0"
 TC=$(grep '"state":"CLOSED"' <<<"$OUT" | grep -c '"old_state":"SYN-SENT"')
-# (in CI none at all was seen, by any reader: then check must not count them either)
-check "failing: the tracepoint reported no more timeouts than made ($TC of 25)" test "$TC" -ge 0 -a "$TC" -le 25
-[ "$TC" -lt 25 ] && echo "check-rates: the kernel reported $TC of 25 timed-out closes"
+check "failing: the tracepoint reported every timeout ($TC of 25)" test "$TC" = 25
 watch_end b2 "$B2"
-if [ "$TC" -ge 20 ]; then
-	check "failing, text: names the destination and the counts" \
-		grep -q "$TC of $TC connection attempts to 127.0.0.1:9203 .*0 refused, $TC timed out, 0 established" <<<"$OUT"
-	check "failing, text: a DROP rule is among the causes of timeouts" grep -q 'Timed out .*DROP' <<<"$OUT"
-else
-	check "failing, text: under 20 timeouts reported, no finding for them" bash -c "! grep -q 'to 127.0.0.1:9203' <<<\"\$1\"" _ "$OUT"
-fi
+check "failing, text: names the destination and the counts" \
+	grep -q "25 of 25 connection attempts to 127.0.0.1:9203 .*0 refused, 25 timed out, 0 established" <<<"$OUT"
+check "failing, text: a DROP rule is among the causes of timeouts" grep -q 'Timed out .*DROP' <<<"$OUT"
 watch_end b1 "$B1"
 check "failing: exit CRITICAL (every attempt failed)" test "$RC" = 2
 [ -n "${CHECK_RATES_DEBUG:-}" ] && echo "failing: $GB; $(jq -c '[.findings[] | select(.rule == "failing-connects") | .evidence]' <<<"$OUT")"
@@ -233,7 +228,7 @@ check "failing: refused destination with the workload's count" \
 check "failing: timed-out destination with the workload's count" \
 	jqt --argjson tc "$TC" '[.findings[] | select(.rule == "failing-connects" and .evidence.remote == "127.0.0.1:9203") |
 	.evidence | select(.refused == 0 and .attempts == .timeout and .percent == 100 and .timeout == $tc)] |
-	length == (if $tc >= 20 then 1 else 0 end)'
+	length == 1'
 check "failing: the healthy destination is no finding" \
 	jqt '[.findings[] | select(.evidence.remote == "127.0.0.1:9201")] | length == 0'
 
