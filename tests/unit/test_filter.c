@@ -769,7 +769,7 @@ static void t_bytecode_agreement(void **state)
 		free(bc[2]);
 		filter_free(f);
 	}
-	print_message("bytecode: %lu programs, %lu checks, %lu exact, %lu accepted\n", programs, checks, exact,
+	print_message("# bytecode: %lu programs, %lu checks, %lu exact, %lu accepted\n", programs, checks, exact,
 		      accepted);
 	assert_true(programs > 40);
 	assert_true(exact > 50000);
@@ -959,12 +959,12 @@ static void t_kernel_accepts(void **state)
 
 	(void)state;
 	if (geteuid() != 0) {
-		print_message("not root: the kernel test is skipped\n");
+		print_message("# not root: the kernel test is skipped\n");
 		skip();
 	}
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0) {
-		print_message("no sock_diag netlink: the kernel test is skipped\n");
+		print_message("# no sock_diag netlink: the kernel test is skipped\n");
 		skip();
 	}
 	close(fd);
@@ -1016,7 +1016,7 @@ static void t_kernel_accepts(void **state)
 	}
 	close(fd);
 	n = sent;
-	print_message("kernel accepted %lu programs\n", n);
+	print_message("# kernel accepted %lu programs\n", n);
 	assert_true(n > 40);
 }
 
