@@ -91,6 +91,11 @@ const char *feed_source_name(enum feed_source s)
 	return "none";
 }
 
+const char *feed_reader_name(const struct feed *f)
+{
+	return f && f->tp ? tp_reader_name(f->tp) : "none";
+}
+
 /* ---- the scope ------------------------------------------------------------ */
 
 static size_t sk_slot(uint64_t key)

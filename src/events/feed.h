@@ -111,6 +111,7 @@ void feed_close(struct feed *f);
 
 enum feed_source feed_source(const struct feed *f);
 const char *feed_source_name(enum feed_source s); /* "tracepoint", "destroy", "none" */
+const char *feed_reader_name(const struct feed *f); /* of the tracepoint: "ftrace", "perf"; else "none" */
 /* The thread's error (the source failed and the thread stopped), else 0. */
 int feed_error(const struct feed *f);
 

@@ -17,7 +17,7 @@
  *   sockscope_tcp_connections_opened_total{side}, _closed_total{end},
  *   sockscope_tcp_close_initiator_total{closer}
  *   sockscope_events_lost_total, _overruns_total, _unattributed_total,
- *   _evicted_total, sockscope_events_source_info{source}
+ *   _evicted_total, sockscope_events_source_info{source,reader}
  * Label values are escaped; cardinality is bounded by the caps, never by the
  * number of sockets.  Owners are looked up only while the scrape's deadline
  * allows it; otherwise the answer comes without them and says so.
@@ -435,8 +435,10 @@ static void events_series(struct metrics *m, struct obuf *o)
 		}
 
 	head(o, "sockscope_events_source_info", "gauge",
-	     "The exact event source the transition counters come from (tracepoint, or destroy: closes only).");
-	obuf_printf(o, "sockscope_events_source_info{source=\"%s\"} 1\n", feed_source_name(src));
+	     "The exact event source the transition counters come from (tracepoint, or destroy: closes only), "
+	     "and the tracepoint's reader (ftrace, perf; none).");
+	obuf_printf(o, "sockscope_events_source_info{source=\"%s\",reader=\"%s\"} 1\n", feed_source_name(src),
+		    feed_reader_name(m->feed));
 	head(o, "sockscope_tcp_transitions_total", "counter",
 	     "TCP state transitions seen since the exporter started (SYN-RECEIVED includes the kernel's request "
 	     "sockets; the destroy source sees only the last one, into CLOSED).");

@@ -1603,8 +1603,11 @@ static void view_bar(struct tui *t, int y, const char *title, const char *extra)
 	move(y, 0);
 	hline(' ', t->W);
 	o->len = 0;
-	obuf_printf(o, " %s  scope: %s  source: %s%s", title, t->feed_scope ? t->feed_scope : "-",
-		    t->feed ? feed_source_name(feed_source(t->feed)) : "none", extra ? extra : "");
+	obuf_printf(o, " %s  scope: %s  source: %s%s%s%s", title, t->feed_scope ? t->feed_scope : "-",
+		    t->feed ? feed_source_name(feed_source(t->feed)) : "none",
+		    t->feed && feed_source(t->feed) == FEED_SRC_TRACEPOINT ? " via " : "",
+		    t->feed && feed_source(t->feed) == FEED_SRC_TRACEPOINT ? feed_reader_name(t->feed) : "",
+		    extra ? extra : "");
 	if (!o->err)
 		put_raw(t, y, 0, t->W, o->buf, o->len, false);
 	attrset(A_NORMAL);

@@ -90,7 +90,7 @@ start_exporter host unshare --mount --propagation private \
 	"$S" exporter -N "$NS" --mount-tracefs --web.listen-address=127.0.0.1:0 || bad "exporter -N started"
 URL=http://$EADDR/metrics
 curl -s "$URL" >"$T/s1.txt"
-grep -qx 'sockscope_events_source_info{source="tracepoint"} 1' "$T/s1.txt" ||
+grep -qx 'sockscope_events_source_info{source="tracepoint",reader="ftrace"} 1' "$T/s1.txt" ||
 	{ cat "$T/host.err"; skip "the tracepoint source is unavailable"; }
 check "no notice when the tracepoint opens" test "$(grep -vc 'listening on' "$T/host.err")" = 0
 check "events collector up" grep -qx 'sockscope_collector_success{collector="events"} 1' "$T/s1.txt"
@@ -182,7 +182,7 @@ start_exporter destroy "$S" exporter -N "$NS" --source=destroy --web.listen-addr
 	bad "exporter --source=destroy started"
 URL=http://$EADDR/metrics
 curl -s "$URL" >"$T/d1.txt"
-check "destroy: source named" grep -qx 'sockscope_events_source_info{source="destroy"} 1' "$T/d1.txt"
+check "destroy: source named" grep -qx 'sockscope_events_source_info{source="destroy",reader="none"} 1' "$T/d1.txt"
 check "destroy: no opened series (that source cannot know them)" \
 	test -z "$(grep '^sockscope_tcp_connections_opened_total' "$T/d1.txt")"
 gen 50 10

@@ -147,10 +147,10 @@ start_top --mount-tracefs
 check "top draws its header" waitfor '^LISTEN +[0-9]+'
 keys t
 check "t opens the transitions view, scope and source named" \
-	waitfor '^ Transitions  scope: this namespace  source: (tracepoint|destroy) '
-src=$(cap | grep -oE 'source: (tracepoint|destroy)' | head -1 | sed 's/source: //')
+	waitfor '^ Transitions  scope: this namespace  source: (tracepoint via (ftrace|perf)|destroy) '
+src=$(cap | grep -oE 'source: (tracepoint via [a-z]+|destroy)' | head -1 | sed 's/source: //')
 if [[ $tp = 1 ]]; then
-	check "with the tracepoint available, top uses it (got $src)" test "$src" = tracepoint
+	check "with the tracepoint available, top uses it through ftrace (got $src)" test "$src" = "tracepoint via ftrace"
 fi
 check "the footer says how to go back" waitfor '^q quit  \? help  t back to sockets'
 check "the pairs and the counters have headings" waitfor '^Old state +New state +/s +Total +Connections +/s +Total'
@@ -158,7 +158,7 @@ check "the pairs and the counters have headings" waitfor '^Old state +New state 
 N=25 R=4 base=7600
 inns python3 "$tmp/load.py" "$N" "$R" "$base" "$tmp/load.json" &
 loader=$!
-if [[ $src = tracepoint ]]; then
+if [[ $src = tracepoint* ]]; then
 	pair() { # pair OLD NEW COUNT: the total shown for OLD -> NEW reaches COUNT
 		local re="^$1 +-> $2"
 		if waitfor "$re +[0-9]+\.[0-9] +$3( |\$)" 100; then ok; else
@@ -206,7 +206,7 @@ keys c
 check "c opens the recently closed view, scope and source named" \
 	waitfor "^ Recently closed  scope: this namespace  source: $src  [0-9]+ shown of [0-9]+ kept"
 check "its columns have headings" waitfor '^ Closed +Local +Remote +Duration +End +Op/Cl +Process +Bytes out/in +States'
-if [[ $src = tracepoint ]]; then
+if [[ $src = tracepoint* ]]; then
 	check "the refused connections are the newest rows" \
 		waitfor "^ [0-9:]{8} 127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$((base + 1)) +[0-9.]+ms +refused +act/- +.*CL>SS>CL"
 	check "$R refused rows" test "$(cap | grep -cE "127\.0\.0\.1:$((base + 1)) .* refused ")" = "$R"
@@ -231,7 +231,7 @@ if [[ $src = tracepoint ]]; then
 fi
 
 # ---- a rate ---------------------------------------------------------------------------
-if [[ $src = tracepoint ]]; then
+if [[ $src = tracepoint* ]]; then
 	keys t
 	inns python3 "$tmp/trickle.py" $((base + 2)) 4 &
 	trickle=$!
