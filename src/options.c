@@ -209,7 +209,7 @@ static const struct opt_def opt_table[OPT_COUNT] = {
 			       "mount tracefs at /sys/kernel/tracing if missing"},
 	[OPT_TP_READER] = {"tracepoint-reader", 0, OA_REQUIRED, "WHICH", "auto ftrace perf",
 			   C_EVENTS | C_LIST | C_CHECK | C_TOP | C_EXPORTER,
-			   "read the tracepoint through an ftrace instance or perf (auto: ftrace, else perf)"},
+			   "ftrace, perf, or auto (ftrace, else perf)"},
 	[OPT_NO_EVENTS] = {"no-events", 0, OA_NONE, NULL, NULL, C_EXPORTER,
 			   "no transition counters: open no event source (as --source=poll)"},
 	[OPT_WEB_LISTEN] = {"web.listen-address", 0, OA_REQUIRED, "[HOST]:PORT", NULL, C_EXPORTER,

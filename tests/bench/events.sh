@@ -3,7 +3,8 @@
 # events benchmark (issue 14; not a test, never timed by meson test): conngen
 # paces short loopback connections (default 20,000 a second for 10 s) in a
 # private namespace, alone and beside each observer, interleaved, --runs times:
-#   tp        sockscope events -f jsonl FILTER > /dev/null   (the tracepoint)
+#   tp        sockscope events -f jsonl FILTER > /dev/null   (the tracepoint, ftrace reader)
+#   tpperf    the same with --tracepoint-reader=perf
 #   lifetimes sockscope events --lifetimes -f jsonl FILTER > /dev/null
 #   poll      sockscope events --source=poll -f jsonl FILTER (snapshots every 0.1 s)
 #   watch1    sockscope --watch=1 -f jsonl FILTER              (plain listings every 1 s)
@@ -19,7 +20,7 @@
 # Needs root (namespace, tracepoint); exits 77 otherwise.
 set -uo pipefail
 rate=20000 duration=10 runs=3 procs=2 out=/dev/stdout
-modes="alone tp lifetimes poll watch1 watch01 ssE"
+modes="alone tp tpperf lifetimes poll watch1 watch01 ssE"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rate) rate=$2; shift ;;
@@ -69,6 +70,7 @@ observer() { # observer MODE: the command line
 	# --mount-tracefs: every ip netns exec mounts a fresh /sys, without tracefs
 	# (without it the tracepoint source falls back to the destroy source)
 	tp) echo "$SOCKSCOPE events --mount-tracefs -f jsonl --duration=$d $filter" ;;
+	tpperf) echo "$SOCKSCOPE events --mount-tracefs --tracepoint-reader=perf -f jsonl --duration=$d $filter" ;;
 	lifetimes) echo "$SOCKSCOPE events --mount-tracefs --lifetimes -f jsonl --duration=$d $filter" ;;
 	poll) echo "$SOCKSCOPE events --source=poll -f jsonl --duration=$d $filter" ;;
 	watch1) echo "$SOCKSCOPE --watch=1 -f jsonl $sfilter" ;;
@@ -103,7 +105,7 @@ for ((r = 1; r <= runs; r++)); do
 			mpid=$!
 			# ready: the tracepoint runs print their mount notice once the rings are enabled
 			for ((w = 0; w < 100; w++)); do
-				case $m in tp | lifetimes) grep -q 'mounted tracefs' "$e" 2>/dev/null && break ;; *) [ $w -ge 10 ] && break ;; esac
+				case $m in tp | tpperf | lifetimes) grep -q 'mounted tracefs' "$e" 2>/dev/null && break ;; *) [ $w -ge 10 ] && break ;; esac
 				sleep 0.1
 			done
 			sleep 0.2
@@ -118,11 +120,11 @@ for ((r = 1; r <= runs; r++)); do
 			ocpu=$(awk -v u="$(kv user "$mline")" -v s="$(kv sys "$mline")" 'BEGIN { printf "%.3f", u + s }')
 			opct=$(awk -v c="$ocpu" -v e="$el" 'BEGIN { printf "%.1f", 100 * c / e }')
 			case $m in
-			tp | lifetimes)
+			tp | tpperf | lifetimes)
 				rep=$(sed -n 's/.*, \([0-9]*\) \(records\|lifetimes\) written.*/\1/p' "$e")
 				lost=$(sed -n 's/.* \([0-9]*\) samples lost.*/\1/p' "$e")
 				grep -q '(source: tracepoint' "$e" || lost="$lost(source:$(sed -n 's/.*(source: \([a-z]*\).*/\1/p' "$e"))"
-				if [ "$m" = tp ]; then exp=$(kv transitions "$g"); else exp=$((2 * $(kv completed "$g"))); fi ;;
+				if [ "$m" != lifetimes ]; then exp=$(kv transitions "$g"); else exp=$((2 * $(kv completed "$g"))); fi ;;
 			*) sn=$(seen "$m" "$o") ;;
 			esac
 		fi
@@ -147,15 +149,15 @@ done
 			for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
 			return v[int((m + 1) / 2)] }
 		END { base = med(R, "alone", n["alone"]);
-			split("alone tp lifetimes poll watch1 watch01 ssE", ks, " ");
-			for (x = 1; x <= 7; x++) { k = ks[x]; if (!n[k]) continue;
+			split("alone tp tpperf lifetimes poll watch1 watch01 ssE", ks, " ");
+			for (x = 1; x <= 8; x++) { k = ks[x]; if (!n[k]) continue;
 				r = med(R, k, n[k]);
 				seen = "-"; if (S[k, 1] != "-") { s = med(S, k, n[k]); d = med(D, k, n[k]); seen = sprintf("%d of %d (%.1f%% missed)", s, d, 100 * (1 - s / d)) }
 				d = med(D, k, n[k]); gc = 1e6 * med(C, k, n[k]) / d; if (k == "alone") gbase = gc;
 				oc = O[k, 1] == "-" ? "-" : sprintf("%.1f → %.0f%%", 1e6 * med(O, k, n[k]) / d, 100 * 20000 * med(O, k, n[k]) / d);
 				printf "| %s | %d | %+.1f%% | %.1f (%+.0f%%) | %s | %s | %s | %s | %s | %s |\n", k, r, base ? 100 * (r / base - 1) : 0,
-					gc, gbase ? 100 * (gc / gbase - 1) : 0, med(O, k, n[k]), med(P, k, n[k]), oc, (k == "tp" || k == "lifetimes") ? rep[k] : "-",
-					(k == "tp" || k == "lifetimes") ? L[k] : "-", seen } }' "$raw"
+					gc, gbase ? 100 * (gc / gbase - 1) : 0, med(O, k, n[k]), med(P, k, n[k]), oc, (k ~ /^tp/ || k == "lifetimes") ? rep[k] : "-",
+					(k ~ /^tp/ || k == "lifetimes") ? L[k] : "-", seen } }' "$raw"
 	echo
 	echo "Raw runs:"
 	echo

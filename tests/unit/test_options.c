@@ -493,7 +493,7 @@ static void t_list(void **state)
 					   "record", "replay",   "format",    "json",       "columns",  "list-columns",
 					   "sort",   "group-by", "color",     "watch",      "events",   "delay",
 					   "samples", "interval", "threshold", "window", "source", "lifetimes", "count",
-					   "duration", "mount-tracefs", "help", "version",
+					   "duration", "mount-tracefs", "tracepoint-reader", "help", "version",
 					   "list-options", "all-netns", "host-root", "cgroup-root",
 					   "oneline", "inet-sockopt", "threads", "kill", "yes", "dry-run",
 					   "web.listen-address", "web.telemetry-path", "web.config.file",
