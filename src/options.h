@@ -93,13 +93,13 @@ struct options {
 	double interval;         /* -d SECONDS (top), --interval (check) */
 	double watch;            /* --watch=SECONDS, 0: off */
 	unsigned samples;        /* check --samples */
+	enum ev_reader tp_reader; /* --tracepoint-reader */
 	const char *thresholds[32]; /* check --threshold RULE=W:C, repeatable */
 	size_t nthresholds;
 	double window;           /* check --window=SECONDS: the rate rules, 0: none */
 	enum ev_source ev_source; /* --source of events, --watch --events, top, check, exporter (--no-events: poll) */
 	bool lifetimes;          /* events --lifetimes */
 	bool mount_tracefs;      /* events --mount-tracefs */
-	enum ev_reader tp_reader; /* --tracepoint-reader */
 	unsigned long count;     /* events --count=N, 0: no limit */
 	double duration;         /* events --duration=SECONDS, 0: no limit */
 	bool list_columns;       /* --list-columns */

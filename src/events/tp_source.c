@@ -327,12 +327,17 @@ static void sweep_instances(const char *tracefs, uint64_t pidns)
 		return;
 	while ((de = readdir(d))) {
 		unsigned long long ns, pid;
-		unsigned k;
-		char tail;
+		const char *p = de->d_name + strlen(INSTANCE_PREFIX);
+		char *end;
 
-		if (strncmp(de->d_name, INSTANCE_PREFIX, strlen(INSTANCE_PREFIX)) ||
-		    sscanf(de->d_name + strlen(INSTANCE_PREFIX), "%llu.%llu.%u%c", &ns, &pid, &k, &tail) != 3 ||
-		    ns != pidns || pid == 0 || pid > INT32_MAX)
+		/* INSTANCE_PREFIX PIDNS.PID.K */
+		if (strncmp(de->d_name, INSTANCE_PREFIX, strlen(INSTANCE_PREFIX)) || *p < '0' || *p > '9')
+			continue;
+		ns = strtoull(p, &end, 10);
+		if (*end != '.' || end[1] < '0' || end[1] > '9')
+			continue;
+		pid = strtoull(end + 1, &end, 10);
+		if (*end != '.' || ns != pidns || pid == 0 || pid > INT32_MAX)
 			continue;
 		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
