@@ -21,27 +21,14 @@
 #include <time.h>
 
 #include "destroy.h"
+#include "skscope.h"
 #include "kind.h"
 #include "sock.h"
 #include "states.h"
 #include "tp_source.h"
 
-#define SKMAP_BITS 16u
-#define SKMAP_CAP (1u << SKMAP_BITS)
-#define MAX_LISTENERS 4096u
 #define DRAIN_MS 100
 #define MERGE_WINDOW_NS 1000000000ULL
-
-struct sk_entry {
-	uint64_t key; /* 0: empty */
-	int8_t ns;    /* 1 in the scope, -1 out, 0 unknown */
-};
-
-struct listener {
-	uint8_t family;
-	uint8_t addr[16];
-	uint16_t port;
-};
 
 struct feed {
 	struct feed_opts o;
@@ -62,12 +49,7 @@ struct feed {
 	struct feed_dest *dests;
 	size_t ndest;
 	/* scope */
-	dev_t ns_dev;
-	ino_t ns_ino;
-	struct sk_entry *sk;
-	size_t nsk;
-	struct listener *lis;
-	size_t nlis;
+	struct skscope *sc; /* FEED_SCOPE_NETNS */
 };
 
 static uint64_t mono_ns(void)
@@ -98,175 +80,22 @@ const char *feed_reader_name(const struct feed *f)
 
 /* ---- the scope ------------------------------------------------------------ */
 
-static size_t sk_slot(uint64_t key)
-{
-	key ^= key >> 31;
-	key *= 0x9e3779b97f4a7c15ULL;
-	return (size_t)(key >> (64 - SKMAP_BITS));
-}
-
-static void sk_del(struct feed *f, struct sk_entry *e);
-
-/* Full (sockets made faster than they close, often in other namespaces):
- * forget the sockets not known to be in the scope; everything only when
- * those of the scope alone fill half of it. */
-static void sk_prune(struct feed *f)
-{
-	size_t keep = 0;
-
-	for (size_t i = 0; i < SKMAP_CAP; i++)
-		keep += f->sk[i].key && f->sk[i].ns > 0;
-	if (keep >= SKMAP_CAP / 2) {
-		memset(f->sk, 0, SKMAP_CAP * sizeof(*f->sk));
-		f->nsk = 0;
-		return;
-	}
-	for (size_t i = 0; i < SKMAP_CAP; i++)
-		if (f->sk[i].key && f->sk[i].ns <= 0) {
-			sk_del(f, &f->sk[i]);
-			i--; /* the backward shift may have moved an entry into slot i */
-		}
-}
-
-/* The entry of key, made when absent; NULL only if the map is unusable. */
-static struct sk_entry *sk_get(struct feed *f, uint64_t key)
-{
-	size_t i;
-
-	if (!key)
-		return NULL;
-	if (f->nsk >= SKMAP_CAP / 4 * 3)
-		sk_prune(f);
-	for (i = sk_slot(key);; i = (i + 1) & (SKMAP_CAP - 1)) {
-		if (f->sk[i].key == key)
-			return &f->sk[i];
-		if (!f->sk[i].key)
-			break;
-	}
-	f->sk[i] = (struct sk_entry){.key = key};
-	f->nsk++;
-	return &f->sk[i];
-}
-
-/* Backward-shift deletion keeps the probe chains whole. */
-static void sk_del(struct feed *f, struct sk_entry *e)
-{
-	size_t i = (size_t)(e - f->sk);
-	size_t j = i;
-
-	for (;;) {
-		size_t home;
-
-		j = (j + 1) & (SKMAP_CAP - 1);
-		if (!f->sk[j].key)
-			break;
-		home = sk_slot(f->sk[j].key);
-		if (((j - home) & (SKMAP_CAP - 1)) >= ((j - i) & (SKMAP_CAP - 1))) {
-			f->sk[i] = f->sk[j];
-			i = j;
-		}
-	}
-	f->sk[i] = (struct sk_entry){0};
-	f->nsk--;
-}
-
-int feed_task_in_ns(uint32_t pid, uint32_t tid, dev_t ns_dev, ino_t ns_ino)
-{
-	char path[96];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/task/%" PRIu32 "/ns/net", pid, tid ? tid : pid);
-	if (stat(path, &st) < 0) {
-		/* the thread is gone by the time its event is read (a thread per
-		 * connect): its process's namespace, where threads almost always are */
-		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/ns/net", pid);
-		if (stat(path, &st) < 0)
-			return 0;
-	}
-	return st.st_dev == ns_dev && st.st_ino == ns_ino ? 1 : -1;
-}
-
-static size_t alen(int family)
-{
-	return family == AF_INET6 ? 16 : 4;
-}
-
-static bool is_any(int family, const uint8_t *a)
-{
-	static const uint8_t zero[16];
-
-	return !memcmp(a, zero, alen(family));
-}
-
-static bool listener_match(const struct feed *f, const struct sock_event *ev)
-{
-	for (size_t i = 0; i < f->nlis; i++) {
-		const struct listener *l = &f->lis[i];
-
-		if (l->port != ev->sport)
-			continue;
-		/* a v6 wildcard listener takes v4 too (unless v6only, unknown here) */
-		if (l->family == AF_INET6 && is_any(AF_INET6, l->addr))
-			return true;
-		if (l->family == ev->family &&
-		    (is_any(l->family, l->addr) || !memcmp(l->addr, ev->saddr, alen(l->family))))
-			return true;
-	}
-	return false;
-}
-
-static void listener_add(struct feed *f, int family, const uint8_t *addr, uint16_t port)
-{
-	struct listener *l;
-
-	for (size_t i = 0; i < f->nlis; i++)
-		if (f->lis[i].port == port && f->lis[i].family == family &&
-		    !memcmp(f->lis[i].addr, addr, alen(family)))
-			return;
-	if (f->nlis >= MAX_LISTENERS)
-		return;
-	l = &f->lis[f->nlis++];
-	memset(l, 0, sizeof(*l));
-	l->family = (uint8_t)family;
-	memcpy(l->addr, addr, alen(family));
-	l->port = port;
-}
-
 /* 1: count the event, 0: leave it out. */
 static int in_scope(struct feed *f, const struct sock_event *ev)
 {
-	struct sk_entry *e;
-	bool child;
+	struct skscope_entry *e;
+	int in;
 
 	if (f->o.scope != FEED_SCOPE_NETNS)
 		return 1;
-	e = sk_get(f, ev->skaddr);
+	e = skscope_lookup(f->sc, ev);
 	if (!e)
 		return 0;
-	/* the first transition of a socket's life: a verdict kept for this
-	 * address belonged to a socket whose CLOSE was never reported (the kernel
-	 * was seen to skip some SYN-SENT -> CLOSE of timeouts) */
-	if (ev->old_state == SK_CLOSE || ev->old_state == SK_KERNEL_NEW_SYN_RECV ||
-	    (ev->old_state == SK_LISTEN && ev->new_state == SK_SYN_RECV))
-		e->ns = 0;
-	if (!e->ns && !ev->softirq && ev->pid)
-		e->ns = (int8_t)feed_task_in_ns(ev->pid, ev->tid, f->ns_dev, f->ns_ino);
-	child = ev->old_state == SK_LISTEN || ev->old_state == SK_SYN_RECV ||
-		ev->old_state == SK_KERNEL_NEW_SYN_RECV || ev->new_state == SK_SYN_RECV;
-	if (!e->ns && child && listener_match(f, ev))
-		e->ns = 1;
-	if (e->ns > 0 && ev->new_state == SK_LISTEN)
-		listener_add(f, ev->family, ev->saddr, ev->sport);
-	if (e->ns <= 0) {
-		if (!e->ns)
-			f->st.unattributed++;
-		if (ev->new_state == SK_CLOSE)
-			sk_del(f, e);
-		return 0;
-	}
-	if (ev->new_state == SK_CLOSE)
-		sk_del(f, e);
-	return 1;
+	in = e->ns > 0;
+	if (!e->ns)
+		f->st.unattributed++;
+	skscope_done(f->sc, e, ev);
+	return in;
 }
 
 /* ---- what a finished connection adds --------------------------------------- */
@@ -430,11 +259,7 @@ int feed_new(struct feed **ret, const struct feed_opts *o)
 		f->o.dest_max = 256;
 	f->recent = calloc(f->o.recent_max, sizeof(*f->recent));
 	f->dests = calloc(f->o.dest_max, sizeof(*f->dests));
-	if (o->scope == FEED_SCOPE_NETNS) {
-		f->sk = calloc(SKMAP_CAP, sizeof(*f->sk));
-		f->lis = calloc(MAX_LISTENERS, sizeof(*f->lis));
-	}
-	if (!f->recent || !f->dests || (o->scope == FEED_SCOPE_NETNS && (!f->sk || !f->lis))) {
+	if (!f->recent || !f->dests) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -443,8 +268,8 @@ int feed_new(struct feed **ret, const struct feed_opts *o)
 			r = errno ? -errno : -EIO;
 			goto fail;
 		}
-		f->ns_dev = st.st_dev;
-		f->ns_ino = st.st_ino;
+		if ((r = skscope_new(&f->sc, true, st.st_dev, st.st_ino)) < 0)
+			goto fail;
 	}
 	lo.max_conns = o->max_conns;
 	lo.merge_window_ns = o->merge_destroy ? MERGE_WINDOW_NS : 0;
@@ -463,8 +288,7 @@ int feed_new(struct feed **ret, const struct feed_opts *o)
 fail:
 	free(f->recent);
 	free(f->dests);
-	free(f->sk);
-	free(f->lis);
+	skscope_free(f->sc);
 	free(f);
 	return r;
 }
@@ -619,8 +443,7 @@ void feed_close(struct feed *f)
 	pthread_mutex_destroy(&f->mu);
 	free(f->recent);
 	free(f->dests);
-	free(f->sk);
-	free(f->lis);
+	skscope_free(f->sc);
 	free(f);
 }
 
@@ -648,7 +471,7 @@ int feed_set_listeners(struct feed *f, const struct sock_set *set)
 		const struct sock_rec *r = &set->v[i];
 
 		if (r->kind == KIND_TCP && r->state == SK_LISTEN)
-			listener_add(f, r->family, r->laddr, r->lport);
+			skscope_add_listener(f->sc, r->family, r->laddr, r->lport);
 	}
 	pthread_mutex_unlock(&f->mu);
 	return 0;

@@ -128,10 +128,6 @@ size_t feed_get_recent(struct feed *f, struct sock_lifetime *out, size_t max);
 /* Remote endpoints, most attempts first; returns how many. */
 size_t feed_get_dests(struct feed *f, struct feed_dest *out, size_t max);
 
-/* Does task tid of pid (or, the thread gone, pid) live in the namespace
- * (ns_dev, ns_ino)?  1, -1, or 0 when unknown (the process is gone). */
-int feed_task_in_ns(uint32_t pid, uint32_t tid, dev_t ns_dev, ino_t ns_ino);
-
 /* The pure half: what the thread does with each record.  Returns 0 or
  * -ENOMEM. */
 int feed_ingest_event(struct feed *f, const struct sock_event *ev);

@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include "destroy.h"
-#include "feed.h"
 #include "filter.h"
 #include "kind.h"
 #include "lifetime.h"
@@ -34,6 +33,7 @@
 #include "obuf.h"
 #include "pipeline.h"
 #include "render.h"
+#include "skscope.h"
 #include "sock.h"
 #include "states.h"
 #include "strutil.h"
@@ -46,9 +46,6 @@ enum { EV_UNAVAILABLE = -1, EV_OK = 0, EV_FAIL = 1, EV_USAGE = 2 };
 #define NS_REFRESH_MS 500u      /* -N with the tracepoint: namespace snapshot age */
 #define MERGE_WINDOW_NS 1000000000ULL
 #define COMM_CACHE 256u
-#define LIS_MAX 256u /* listeners learnt per -N namespace */
-#define SKMAP_BITS 16u
-#define SKMAP_CAP (1u << SKMAP_BITS)
 #define STOPPED (-ECANCELED) /* a sink's "enough" (--count) */
 
 static volatile sig_atomic_t ev_stop;
@@ -61,16 +58,6 @@ static void ev_on_signal(int sig)
 
 enum src { SRC_TRACEPOINT, SRC_DESTROY, SRC_POLL };
 static const char *const src_names[] = {"tracepoint", "destroy", "poll"};
-
-/* skaddr -> what is known of a live socket: the pid seen in process context
- * and, with -N, whether it belongs to the namespace.  Open addressing with
- * backward-shift deletion; when full it starts again empty. */
-struct sk_entry {
-	uint64_t key; /* 0: empty */
-	uint32_t pid;
-	int8_t ns;    /* 1 in the namespace, -1 elsewhere, 0 unknown */
-	uint64_t id;  /* --watch --events: the connection's number in this run, 0 before its first event */
-};
 
 struct comm_entry {
 	uint32_t pid;
@@ -91,8 +78,7 @@ struct ev_ctx {
 	uint64_t transitions, lost, unattributed;
 	struct lt_tracker *lt;
 	bool merged;         /* lifetimes get tcp_info from the destroy source */
-	struct sk_entry *sk;
-	size_t nsk;
+	struct skscope *sc;  /* the tracepoint: what is known of each live socket */
 	struct comm_entry *comms;
 	/* -N with the tracepoint */
 	bool ns_filter;
@@ -110,12 +96,6 @@ struct ev_ctx {
 	struct ev_tw *tw;
 	size_t ntw;
 	uint64_t tw_dropped;
-	struct ev_lis {
-		uint8_t family;
-		uint8_t addr[16];
-		uint16_t port;
-	} lis[LIS_MAX];
-	size_t nlis;
 	/* "YYYY-MM-DDTHH:MM:SS" of tcache_sec: one gmtime a second, not one a record */
 	time_t tcache_sec;
 	char tcache[24];
@@ -201,88 +181,6 @@ static int sk_state(int kernel)
 	if (kernel == SK_KERNEL_BOUND_INACTIVE)
 		return SK_CLOSE;
 	return kernel >= 1 && kernel < SK_STATE_MAX ? kernel : 0;
-}
-
-/* ---- skaddr map ------------------------------------------------------- */
-
-static size_t sk_slot(uint64_t key)
-{
-	key ^= key >> 33;
-	key *= 0xff51afd7ed558ccdULL;
-	key ^= key >> 33;
-	return (size_t)(key & (SKMAP_CAP - 1));
-}
-
-static struct sk_entry *sk_find(struct ev_ctx *c, uint64_t key)
-{
-	for (size_t i = sk_slot(key);; i = (i + 1) & (SKMAP_CAP - 1)) {
-		if (c->sk[i].key == key)
-			return &c->sk[i];
-		if (!c->sk[i].key)
-			return NULL;
-	}
-}
-
-static void sk_del(struct ev_ctx *c, struct sk_entry *e);
-
-/* The map is full (a host making sockets faster than they close, often in
- * other namespaces): forget the sockets not known to be in the namespace of
- * -N, whose later events cost a lookup again; everything only when those of
- * the namespace alone fill three quarters of it. */
-static void sk_prune(struct ev_ctx *c)
-{
-	size_t keep = 0;
-
-	for (size_t i = 0; i < SKMAP_CAP; i++)
-		keep += c->sk[i].key && c->sk[i].ns > 0;
-	if (!c->ns_filter || keep >= SKMAP_CAP / 2) {
-		memset(c->sk, 0, SKMAP_CAP * sizeof(*c->sk));
-		c->nsk = 0;
-		return;
-	}
-	for (size_t i = 0; i < SKMAP_CAP; i++)
-		if (c->sk[i].key && c->sk[i].ns <= 0) {
-			sk_del(c, &c->sk[i]);
-			i--; /* backward shift may have moved an entry into slot i */
-		}
-}
-
-static struct sk_entry *sk_get(struct ev_ctx *c, uint64_t key)
-{
-	struct sk_entry *e = sk_find(c, key);
-	size_t i;
-
-	if (e || !key)
-		return e;
-	if (c->nsk >= SKMAP_CAP / 4 * 3)
-		sk_prune(c);
-	for (i = sk_slot(key); c->sk[i].key; i = (i + 1) & (SKMAP_CAP - 1))
-		;
-	c->sk[i] = (struct sk_entry){.key = key};
-	c->nsk++;
-	return &c->sk[i];
-}
-
-static void sk_del(struct ev_ctx *c, struct sk_entry *e)
-{
-	size_t i = (size_t)(e - c->sk), j = i;
-
-	c->sk[i].key = 0;
-	c->nsk--;
-	for (;;) {
-		size_t k;
-
-		j = (j + 1) & (SKMAP_CAP - 1);
-		if (!c->sk[j].key)
-			return;
-		k = sk_slot(c->sk[j].key);
-		/* move j back into the hole i unless its home k lies cyclically in (i, j] */
-		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-			continue;
-		c->sk[i] = c->sk[j];
-		c->sk[j].key = 0;
-		i = j;
-	}
 }
 
 /* ---- owners ----------------------------------------------------------- */
@@ -969,47 +867,12 @@ static bool addr_eq(int family, const uint8_t *a, const uint8_t *b)
 /* Is the event's socket in the namespace's snapshot (refreshed at most every
  * NS_REFRESH_MS): the same 4-tuple, or, for a child of a listener, a listener
  * on that local address and port? */
-/* Listeners of the namespace learnt from listen() in process context, so
- * that their first children are attributed before a listing shows them. */
-static void lis_learn(struct ev_ctx *c, const struct sock_event *ev)
-{
-	for (size_t i = 0; i < c->nlis; i++)
-		if (c->lis[i].port == ev->sport && c->lis[i].family == ev->family &&
-		    addr_eq(ev->family, c->lis[i].addr, ev->saddr))
-			return;
-	if (c->nlis == LIS_MAX) { /* the oldest goes */
-		memmove(c->lis, c->lis + 1, (LIS_MAX - 1) * sizeof(*c->lis));
-		c->nlis--;
-	}
-	c->lis[c->nlis].family = ev->family;
-	memcpy(c->lis[c->nlis].addr, ev->saddr, 16);
-	c->lis[c->nlis].port = ev->sport;
-	c->nlis++;
-}
-
-static bool lis_match(const struct ev_ctx *c, const struct sock_event *ev)
-{
-	for (size_t i = 0; i < c->nlis; i++) {
-		const struct ev_lis *l = &c->lis[i];
-
-		if (l->port != ev->sport)
-			continue;
-		if ((l->family == AF_INET6 && sock_addr_is_any(AF_INET6, l->addr)) ||
-		    (l->family == ev->family &&
-		     (sock_addr_is_any(l->family, l->addr) || addr_eq(l->family, l->addr, ev->saddr))))
-			return true;
-	}
-	return false;
-}
-
 static bool tuple_in_ns(struct ev_ctx *c, const struct sock_event *ev)
 {
 	uint64_t now = mono_ns() / 1000000ULL;
 	bool child = ev->old_state == SK_LISTEN || ev->old_state == SK_SYN_RECV ||
 		     ev->old_state == SK_KERNEL_NEW_SYN_RECV || ev->new_state == SK_SYN_RECV;
 
-	if (child && lis_match(c, ev))
-		return true;
 	if (!c->nsset_ok || now - c->nsset_ms >= NS_REFRESH_MS) {
 		struct collect_result res = {0};
 
@@ -1033,18 +896,10 @@ static bool tuple_in_ns(struct ev_ctx *c, const struct sock_event *ev)
 	return false;
 }
 
-/* The first transition of a socket's life: from CLOSE (connect, listen), or
- * a listener's child appearing. */
-static bool starts_life(const struct sock_event *ev)
-{
-	return ev->old_state == SK_CLOSE || ev->old_state == SK_KERNEL_NEW_SYN_RECV ||
-	       (ev->old_state == SK_LISTEN && ev->new_state == SK_SYN_RECV);
-}
-
 static int event_sink(void *arg, const struct sock_event *ev)
 {
 	struct ev_ctx *c = arg;
-	struct sk_entry *e;
+	struct skscope_entry *e;
 	struct lt_step step = {0};
 	struct ev_tr t;
 	bool first = false;
@@ -1054,23 +909,14 @@ static int event_sink(void *arg, const struct sock_event *ev)
 		return STOPPED;
 	if (ev->protocol != IPPROTO_TCP)
 		return 0;
-	e = sk_get(c, ev->skaddr);
-	if (e && e->id && starts_life(ev)) /* the address serves a new socket: its CLOSE was never reported */
-		*e = (struct sk_entry){.key = e->key};
-	if (e && !e->pid && !ev->softirq && ev->pid)
-		e->pid = ev->pid;
+	e = skscope_lookup(c->sc, ev);
 	if (c->ns_filter) {
-		if (e && !e->ns && !ev->softirq && ev->pid)
-			e->ns = (int8_t)feed_task_in_ns(ev->pid, ev->tid, c->ns_dev, c->ns_ino);
 		if (e && !e->ns && tuple_in_ns(c, ev))
 			e->ns = 1;
-		if (e && e->ns > 0 && ev->new_state == SK_LISTEN)
-			lis_learn(c, ev);
 		if (!e || e->ns <= 0) {
 			if (!e || !e->ns)
 				c->unattributed++;
-			if (e && ev->new_state == SK_CLOSE)
-				sk_del(c, e);
+			skscope_done(c->sc, e, ev);
 			return 0;
 		}
 	}
@@ -1097,8 +943,7 @@ static int event_sink(void *arg, const struct sock_event *ev)
 		.id = e ? e->id : 0,
 		.first = first,
 	};
-	if (e && ev->new_state == SK_CLOSE)
-		sk_del(c, e);
+	skscope_done(c->sc, e, ev);
 	if (c->lifetimes)
 		return 0;
 	return emit_transition(c, &t);
@@ -1522,9 +1367,8 @@ static int run(const struct options *opt, bool watch)
 	popt.argc = 0;
 	popt.kinds = KIND_BIT(KIND_TCP);
 	popt.processes = false;
-	c.sk = calloc(SKMAP_CAP, sizeof(*c.sk));
 	c.comms = calloc(COMM_CACHE, sizeof(*c.comms));
-	if (!c.sk || !c.comms || obuf_init(&c.out, STDOUT_FILENO, 1 << 16) < 0) {
+	if (!c.comms || obuf_init(&c.out, STDOUT_FILENO, 1 << 16) < 0) {
 		fprintf(stderr, "sockscope: out of memory\n");
 		rc = EV_FAIL;
 		goto out;
@@ -1564,6 +1408,11 @@ static int run(const struct options *opt, bool watch)
 		c.nsp = s.p;
 		sock_set_init(&c.nsset);
 	}
+	if (s.tp && skscope_new(&c.sc, c.ns_filter, c.ns_dev, c.ns_ino) < 0) {
+		fprintf(stderr, "sockscope: out of memory\n");
+		rc = EV_FAIL;
+		goto out;
+	}
 	lop.merge_window_ns = c.merged ? MERGE_WINDOW_NS : 0;
 	r = lt_new(&c.lt, &lop);
 	if (r < 0) {
@@ -1593,7 +1442,7 @@ out:
 	lt_free(c.lt);
 	obuf_free(&c.out);
 	filter_free(c.filter);
-	free(c.sk);
+	skscope_free(c.sc);
 	free(c.comms);
 	free(c.tw);
 	return rc;

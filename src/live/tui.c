@@ -48,6 +48,7 @@
 #define TUI_RECENT_MAX 128 /* recently closed connections kept by the feed and shown */
 #define TUI_NSC_MAX 8      /* namespaces named in the --all-netns counts line */
 #define TUI_NOTE_MS 10000  /* how long the status line carries a notice */
+#define TUI_CPU_BUDGET_PCT 20u /* --all-netns: refreshes paced to stay within this share of one core */
 
 static volatile sig_atomic_t tui_stop;
 
@@ -73,6 +74,7 @@ struct worker {
 	unsigned need;
 	int err;
 	uint64_t done_ms;
+	uint64_t cost_ms;  /* CPU time of the process during the last snapshot */
 	unsigned long seen;
 	struct collect_result res;
 	struct procmap *result_owners; /* the map filled with set */
@@ -114,6 +116,7 @@ struct tui {
 	struct collect_result res;
 	unsigned long seen;
 	uint64_t interval_ms, next_ms, req_ms;
+	uint64_t pace_ms, pass_cpu_ms; /* --all-netns: the refresh stretched to this, for a pass of this CPU */
 	time_t snap_time;
 
 	const struct column *base[TUI_COLS_MAX];
@@ -346,11 +349,22 @@ static attr_t state_attr(const struct tui *t, int state)
 
 /* ---- worker ------------------------------------------------------------ */
 
+/* CPU time of the whole process (every thread: the namespaces' workers too). */
+static uint64_t cpu_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct pipeline *p = w->p;
 	char filter[TUI_FILTER_MAX];
+	uint64_t cpu0;
 
 	pthread_mutex_lock(&w->mx);
 	for (;;) {
@@ -387,6 +401,7 @@ static void *worker_main(void *arg)
 		p->owners = w->spare; /* never the map on screen */
 		w->spare = NULL;
 		memset(&res, 0, sizeof(res));
+		cpu0 = cpu_ms();
 		err = pipeline_snapshot(p, &w->set, &res);
 
 		pthread_mutex_lock(&w->mx);
@@ -398,6 +413,7 @@ static void *worker_main(void *arg)
 		w->err = err;
 		w->seen = p->seen;
 		w->done_ms = tui_now_ms();
+		w->cost_ms = cpu_ms() - cpu0;
 		w->busy = false;
 		w->done = true;
 		if (write(w->wake[1], "x", 1) < 0) {
@@ -1026,6 +1042,16 @@ static int consume(struct tui *t)
 	t->coll_err = w->err;
 	t->res = w->res;
 	when = w->done_ms;
+	/* --all-netns: a pass can cost seconds of CPU (every namespace's dump
+	 * walks the host's shared TCP hash table): refresh no more often than
+	 * keeps top within TUI_CPU_BUDGET_PCT of one core, and say so */
+	t->pace_ms = 0;
+	if (t->opt->all_netns && w->cost_ms * 100u / TUI_CPU_BUDGET_PCT > t->interval_ms) {
+		t->pace_ms = w->cost_ms * 100u / TUI_CPU_BUDGET_PCT;
+		t->pass_cpu_ms = w->cost_ms;
+		if (t->next_ms && t->next_ms < t->req_ms + t->pace_ms)
+			t->next_ms = t->req_ms + t->pace_ms;
+	}
 	if (w->err) {
 		/* keep what is on screen; recycle the map */
 		w->spare = w->result_owners;
@@ -1203,9 +1229,13 @@ static void draw_status(struct tui *t, int y)
 	if (localtime_r(&now, &tm))
 		strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
 	o->len = 0;
-	obuf_printf(o, "%s  %s  ns:%s  every %gs  %zu/%lu shown  sort:%s%s  group:%s", tbuf,
-		    t->have_data ? backend_name(t->res.used) : "-", t->opt->netns ? t->opt->netns : "current",
-		    (double)t->interval_ms / 1000.0, t->group == GROUP_NONE ? (size_t)t->set.n : t->groups.n,
+	obuf_printf(o, "%s  %s  ns:%s  every %gs", tbuf, t->have_data ? backend_name(t->res.used) : "-",
+		    t->opt->all_netns ? "all" : t->opt->netns ? t->opt->netns : "current",
+		    (double)t->interval_ms / 1000.0);
+	if (t->pace_ms)
+		obuf_printf(o, " (paced to %.1fs: a pass costs %.1fs of CPU)", (double)t->pace_ms / 1000.0,
+			    (double)t->pass_cpu_ms / 1000.0);
+	obuf_printf(o, "  %zu/%lu shown  sort:%s%s  group:%s", t->group == GROUP_NONE ? (size_t)t->set.n : t->groups.n,
 		    t->seen, t->sort_col ? t->sort_col->name : "none", t->sort_dir < 0 ? "-" : "+",
 		    group_label(t->group));
 	if (t->owners_on)
