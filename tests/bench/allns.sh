@@ -652,6 +652,7 @@ top_part() {
 		return
 	fi
 	pct=$(awk -v d=$((t2 - t1)) -v hz="$hz" -v s="$top_secs" 'BEGIN {printf "%.1f", 100 * d / hz / s}')
+	echo "- top's header at the end: \`$(head -n 1 "$tmp/top.screen" | sed 's/ *$//')\`" >>"$notes"
 	stats pop floor
 	fl=
 	[ -z "${cpu[pop/floor]:-}" ] || fl=$(awk -v c="${cpu[pop/floor]}" 'BEGIN {printf "%.1f", 100 * c}')
