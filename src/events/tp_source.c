@@ -384,7 +384,6 @@ static int open_ftrace(struct tp_source *s, const struct tp_opts *o, const unsig
 		       char *err, size_t errlen)
 {
 	char path[512], val[32], *text;
-	uint32_t pages = o->ring_pages ? o->ring_pages : default_ring_pages();
 	uint64_t pidns = own_pidns();
 	size_t len;
 	int r;
@@ -401,7 +400,6 @@ static int open_ftrace(struct tp_source *s, const struct tp_opts *o, const unsig
 		seterr(err, errlen, "ftrace reader: %s: %s", path, r == -EPROTO ? "a layout this reader cannot use" : strerror(-r));
 		return r;
 	}
-	s->data_size = s->page_size * pages; /* per CPU, as the perf ring */
 	s->subbuf = s->page_size;
 	snprintf(path, sizeof(path), "%s/buffer_subbuf_size_kb", s->tracefs);
 	if (read_small(path, val, sizeof(val) - 1, &len) == 0) {
@@ -429,7 +427,7 @@ static int open_ftrace(struct tp_source *s, const struct tp_opts *o, const unsig
 		s->inst[0] = '\0';
 		return r;
 	}
-	snprintf(val, sizeof(val), "%zu", (size_t)pages * s->page_size / 1024);
+	snprintf(val, sizeof(val), "%zu", s->data_size / 1024);
 	if ((r = inst_write(s, "trace_clock", "mono")) < 0 || (r = inst_write(s, "buffer_size_kb", val)) < 0) {
 		seterr(err, errlen, "ftrace reader: setting up %s: %s", s->inst, strerror(-r));
 		return r;
@@ -461,10 +459,8 @@ static int open_ftrace(struct tp_source *s, const struct tp_opts *o, const unsig
 static int open_perf(struct tp_source *s, const struct tp_opts *o, const unsigned *cpus, unsigned n, char *err,
 		     size_t errlen)
 {
-	uint32_t pages = o->ring_pages ? o->ring_pages : default_ring_pages();
 	int r;
 
-	s->data_size = s->page_size * pages;
 	if ((r = alloc_rings(s, n)) < 0)
 		return r;
 	for (unsigned i = 0; i < n; i++) {
@@ -541,6 +537,7 @@ static int open_reader(struct tp_source *s, const struct tp_opts *o, char *err, 
 		return r;
 	}
 	s->page_size = (size_t)sysconf(_SC_PAGESIZE);
+	s->data_size = s->page_size * pages; /* a ring per CPU, either reader */
 	if (o->reader != TP_READER_PERF) {
 		r = open_ftrace(s, o, cpus, n, ferr, sizeof(ferr));
 		if (r < 0)
